@@ -1,0 +1,15 @@
+using HelloAspire.AppHost.Database;
+using HelloAspire.AppHost.RunOnce;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README).
+var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
+
+builder.AddProject<Projects.HelloAspire_Worker>("worker")
+    .WithReference(hello)
+    .WaitFor(hello)
+    // The worker runs once, like the tutorial's app: show its output and exit code here, not only on the dashboard.
+    .WithConsoleEcho(exitAppHost: builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting));
+
+builder.Build().Run();

@@ -1,0 +1,81 @@
+using HelloAspire.AppHost.LocalPostgres;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HelloAspire.AppHost.Database;
+
+public static partial class HelloDatabaseBuilderExtensions
+{
+    /// <summary>The image tag the container mode is tested against; never "latest" (PostgreSQL 18 images change PGDATA's layout).</summary>
+    public const string PostgresImageTag = "17.6";
+
+    /// <summary>
+    /// Adds the app's PostgreSQL database, seeded from <see cref="HelloDatabaseSettings.SeedDirectory"/>, from wherever
+    /// <c>Postgres:Mode</c> says: an existing server, Aspire's container, or the host's binaries (see <see cref="PostgresModeSelector"/>).
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddHelloDatabase(
+        this IDistributedApplicationBuilder builder,
+        string serverName,
+        string databaseName)
+    {
+        var settings = HelloDatabaseSettings.Read(builder.Configuration, builder.AppHostDirectory);
+        var choice = PostgresModeSelector.Choose(
+            settings.Mode,
+            builder.ExecutionContext.IsPublishMode,
+            databaseName,
+            hasConnectionString: !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(databaseName)),
+            () => ContainerRuntimeProbe.Run(builder),
+            () => PostgresInstallation.Find(settings.BinDirectory, [PostgresInstallation.DebianSearchPattern]));
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HelloAspire.AppHost.Database");
+            LogModeChoice(logger, choice.Mode, choice.Reason);
+            return Task.CompletedTask;
+        });
+
+        return choice.Mode switch
+        {
+            PostgresMode.Existing => builder.AddConnectionString(databaseName),
+            PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings),
+            _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
+            _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
+        };
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddContainerDatabase(
+        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings)
+    {
+        var server = builder.AddPostgres(serverName)
+            .WithImageTag(PostgresImageTag)
+            // The image runs the init scripts in POSTGRES_DB: without it they would land in 'postgres' (aspire#13712).
+            .WithEnvironment("POSTGRES_DB", databaseName)
+            .WithInitFiles(settings.SeedDirectory);
+        if (!settings.TemporaryData)
+        {
+            server.WithDataVolume();
+        }
+
+        return server.AddDatabase(databaseName);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static IResourceBuilder<IResourceWithConnectionString> AddLocalDatabase(
+        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings, PostgresInstallation installation)
+    {
+        var dataDirectory = settings.TemporaryData
+            ? Directory.CreateTempSubdirectory("helloaspire-").FullName
+            : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
+        var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port)
+            .WithInitFiles(settings.SeedDirectory);
+        if (settings.TemporaryData)
+        {
+            server.WithThrowawayDataDurability()
+                .WithDataDeletedOnStop();
+        }
+
+        return server.AddDatabase(databaseName);
+    }
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "PostgreSQL: {Mode} mode, because {Reason}.")]
+    private static partial void LogModeChoice(ILogger logger, PostgresMode mode, string reason);
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace HelloAspire.AppHost.Database;
+
+/// <summary>The <c>Postgres</c> configuration section (command line <c>--Postgres:Mode=local</c>, environment <c>Postgres__Mode</c>, user secrets).</summary>
+public sealed record HelloDatabaseSettings
+{
+    public const string SectionName = "Postgres";
+
+    public PostgresMode Mode { get; init; }
+
+    /// <summary>Local mode's data; null means the stable default (<see cref="DefaultDataDirectory"/>).</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Throwaway data: no container volume, or a fresh local directory that is deleted when the AppHost stops.</summary>
+    public bool TemporaryData { get; init; }
+
+    public string? BinDirectory { get; init; }
+
+    /// <summary>The host port of local mode's server; null lets Aspire choose a free one.</summary>
+    public int? Port { get; init; }
+
+    public required string SeedDirectory { get; init; }
+
+    public static HelloDatabaseSettings Read(IConfiguration configuration, string appHostDirectory)
+    {
+        var section = configuration.GetSection(SectionName);
+        return new HelloDatabaseSettings
+        {
+            Mode = ParseMode(section["Mode"]),
+            DataDirectory = NullIfEmpty(section["DataDirectory"]),
+            TemporaryData = ParseBool(section, "TemporaryData"),
+            BinDirectory = NullIfEmpty(section["BinDirectory"]),
+            Port = ParsePort(section["Port"]),
+            SeedDirectory = Path.GetFullPath(NullIfEmpty(section["SeedDirectory"]) ?? Path.Combine("..", "seed"), appHostDirectory),
+        };
+    }
+
+    /// <summary>
+    /// Kept data lives outside the repository, per user and per AppHost checkout: <c>~/.local/share/helloaspire/…</c>,
+    /// or <c>/var/lib/helloaspire/…</c> for root, whose home the <c>postgres</c> account cannot enter.
+    /// </summary>
+    public static string DefaultDataDirectory(IDistributedApplicationBuilder builder, string serverName)
+    {
+        var baseDirectory = Environment.IsPrivilegedProcess
+            ? "/var/lib"
+            : NullIfEmpty(Environment.GetEnvironmentVariable("XDG_DATA_HOME"))
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        var checkout = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(builder.AppHostDirectory)))[..10];
+        return Path.Combine(baseDirectory, "helloaspire", $"{builder.Environment.ApplicationName.ToLowerInvariant()}-{checkout}", serverName);
+    }
+
+    private static PostgresMode ParseMode(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? PostgresMode.Auto
+        : Enum.TryParse<PostgresMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(value, out _) ? mode
+        : throw new DistributedApplicationException(
+            $"Postgres:Mode is '{value}', which is not a mode. Fix: use one of auto, container, local, existing (or remove the setting for auto).");
+
+    private static bool ParseBool(IConfigurationSection section, string key) =>
+        section[key] is not { Length: > 0 } value ? false
+        : bool.TryParse(value, out var result) ? result
+        : throw new DistributedApplicationException($"Postgres:{key} is '{value}'. Fix: use true or false.");
+
+    private static int? ParsePort(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536 ? port
+        : throw new DistributedApplicationException($"Postgres:Port is '{value}'. Fix: use a TCP port from 1 to 65535, or remove it to let Aspire choose a free one.");
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

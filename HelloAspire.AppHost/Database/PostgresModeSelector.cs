@@ -1,0 +1,71 @@
+using HelloAspire.AppHost.LocalPostgres;
+
+namespace HelloAspire.AppHost.Database;
+
+/// <summary>The decision behind <c>Postgres:Mode</c>, and the reason for it, which the AppHost logs at start.</summary>
+public sealed record PostgresModeChoice(PostgresMode Mode, string Reason, PostgresInstallation? Installation = null);
+
+public static class PostgresModeSelector
+{
+    /// <summary>
+    /// Chooses where PostgreSQL comes from. The probes are only called when the answer depends on them,
+    /// so a configured mode costs nothing.
+    /// </summary>
+    public static PostgresModeChoice Choose(
+        PostgresMode requested,
+        bool isPublishMode,
+        string databaseName,
+        bool hasConnectionString,
+        Func<ContainerRuntimeProbe> probeContainerRuntime,
+        Func<PostgresInstallation?> findInstallation)
+    {
+        if (isPublishMode)
+        {
+            return new(PostgresMode.Container, "publishing always deploys the PostgreSQL container");
+        }
+
+        switch (requested)
+        {
+            case PostgresMode.Container:
+                return new(PostgresMode.Container, "Postgres:Mode is container");
+            case PostgresMode.Existing:
+                return hasConnectionString
+                    ? new(PostgresMode.Existing, $"Postgres:Mode is existing")
+                    : throw new DistributedApplicationException(
+                        $"Postgres:Mode is existing, but ConnectionStrings:{databaseName} is not set. " +
+                        $"Fix: dotnet user-secrets set ConnectionStrings:{databaseName} \"Host=...;Port=5432;Username=...;Password=...;Database={databaseName}\" --project HelloAspire.AppHost");
+            case PostgresMode.Local:
+                return findInstallation() is { } installation
+                    ? new(PostgresMode.Local, "Postgres:Mode is local", installation)
+                    : throw new DistributedApplicationException(
+                        $"Postgres:Mode is local, but no PostgreSQL server binaries were found ({SearchedPlaces}). " +
+                        $"Fix: {InstallFix}, or set Postgres:BinDirectory.");
+        }
+
+        if (hasConnectionString)
+        {
+            return new(PostgresMode.Existing, $"ConnectionStrings:{databaseName} is set");
+        }
+
+        var runtime = probeContainerRuntime();
+        if (runtime.IsHealthy)
+        {
+            return new(PostgresMode.Container, runtime.Description);
+        }
+
+        if (!OperatingSystem.IsWindows() && findInstallation() is { } found)
+        {
+            return new(PostgresMode.Local, $"no healthy container runtime ({runtime.Description}); using {found.BinDirectory}", found);
+        }
+
+        throw new DistributedApplicationException(
+            $"No PostgreSQL to run: no healthy container runtime ({runtime.Description}) and no PostgreSQL server binaries ({SearchedPlaces}). Fix one of:" + Environment.NewLine +
+            "  1. start Docker or Podman;" + Environment.NewLine +
+            $"  2. {InstallFix} (or set Postgres:BinDirectory);" + Environment.NewLine +
+            $"  3. use a server you already have: dotnet user-secrets set ConnectionStrings:{databaseName} \"Host=...;Username=...;Password=...;Database={databaseName}\" --project HelloAspire.AppHost");
+    }
+
+    private const string SearchedPlaces = "looked at pg_config --bindir and " + PostgresInstallation.DebianSearchPattern;
+
+    private const string InstallFix = "install the server binaries: sudo apt-get install postgresql (Debian, Ubuntu)";
+}

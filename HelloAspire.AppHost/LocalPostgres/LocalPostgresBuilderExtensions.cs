@@ -1,0 +1,163 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>Adds a PostgreSQL server that runs from the host's binaries, for machines without a container runtime.</summary>
+[UnsupportedOSPlatform("windows")]
+public static class LocalPostgresBuilderExtensions
+{
+    /// <summary>
+    /// Adds a local PostgreSQL server: initdb (scram-sha-256, the generated password) on the first start, then the
+    /// server on 127.0.0.1 with its unix socket in a private directory, started and stopped by DCP.
+    /// Running as root, it runs as the <c>postgres</c> account.
+    /// </summary>
+    /// <param name="builder">The AppHost's builder.</param>
+    /// <param name="name">The resource name; also the prefix of the generated password parameter.</param>
+    /// <param name="installation">The server binaries (see <see cref="PostgresInstallation.Find"/>).</param>
+    /// <param name="dataDirectory">Where the data lives; it outlives the AppHost. See <see cref="LocalPostgresDataDirectory"/>.</param>
+    /// <param name="password">The superuser password; null generates one and keeps it in the AppHost's user secrets.</param>
+    /// <param name="port">The host port; null lets Aspire choose a free one.</param>
+    public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        PostgresInstallation installation,
+        string dataDirectory,
+        IResourceBuilder<ParameterResource>? password = null,
+        int? port = null)
+    {
+        var passwordParameter = password?.Resource ?? ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password");
+        var account = ServerAccount.Resolve();
+        var data = new LocalPostgresDataDirectory(dataDirectory);
+        var server = new LocalPostgresServerResource(name, passwordParameter, installation, data, account);
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey, _ => new LocalPostgresHealthCheck(server), failureStatus: null, tags: null));
+
+        return builder.AddResource(server)
+            .WithArgs(context =>
+            {
+                foreach (var argument in account.Wrap(installation.Postgres, ServerArguments(server)).Arguments)
+                {
+                    context.Args.Add(argument);
+                }
+            })
+            .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.PrimaryEndpointName, env: "PGPORT")
+            .WithHealthCheck(healthCheckKey)
+            .OnBeforeResourceStarted(static async (server, e, cancellationToken) =>
+            {
+                var start = new LocalPostgresStart(
+                    server,
+                    e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
+                    e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+                server.CurrentStart = start;
+                await start.PrepareAsync(cancellationToken);
+                start.BeginCompletingStart();
+            })
+            .OnResourceStopped(static (server, _, _) =>
+            {
+                server.CurrentStart?.ServerExited();
+                return Task.CompletedTask;
+            })
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>Runs the scripts in <paramref name="directory"/> on the first start (see <see cref="SeedScripts"/>).</summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithInitFiles(this IResourceBuilder<LocalPostgresServerResource> builder, string directory)
+    {
+        var fullPath = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
+        SeedScripts.Find(fullPath);
+        builder.Resource.InitFilesDirectory = fullPath;
+        return builder;
+    }
+
+    /// <summary>
+    /// Trades durability for speed (fsync, synchronous_commit and full_page_writes off): for throwaway data only,
+    /// as Testcontainers does. Kept data must stay durable.
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithThrowawayDataDurability(this IResourceBuilder<LocalPostgresServerResource> builder)
+    {
+        builder.Resource.Durable = false;
+        return builder;
+    }
+
+    /// <summary>For throwaway data: deletes the whole data directory once the AppHost has stopped the server.</summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithDataDeletedOnStop(this IResourceBuilder<LocalPostgresServerResource> builder)
+    {
+        var data = builder.Resource.Data;
+        builder.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => data.Delete());
+            return Task.CompletedTask;
+        });
+        return builder;
+    }
+
+    /// <summary>Adds a database, created on start when missing. The first one is where the init scripts run.</summary>
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
+        this IResourceBuilder<LocalPostgresServerResource> builder,
+        string name,
+        string? databaseName = null)
+    {
+        databaseName ??= name;
+        builder.Resource.AddDatabase(name, databaseName);
+        var database = new LocalPostgresDatabaseResource(name, databaseName, builder.Resource);
+
+        return builder.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new(CustomResourceKnownProperties.Source, builder.Resource.Name)],
+            })
+            // DCP reports state for the server process only; the database follows it so that WaitFor(db) works.
+            .OnInitializeResource(static (database, e, cancellationToken) =>
+            {
+                _ = FollowParentStateAsync(database, e.Notifications, cancellationToken);
+                return Task.CompletedTask;
+            })
+            .ExcludeFromManifest();
+    }
+
+    private static async Task FollowParentStateAsync(LocalPostgresDatabaseResource database, ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var update in notifications.WatchAsync(cancellationToken))
+            {
+                if (ReferenceEquals(update.Resource, database.Parent))
+                {
+                    await notifications.PublishUpdateAsync(database, s => s with
+                    {
+                        State = update.Snapshot.State,
+                        StartTimeStamp = update.Snapshot.StartTimeStamp,
+                        StopTimeStamp = update.Snapshot.StopTimeStamp,
+                    });
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping.
+        }
+    }
+
+    private static List<string> ServerArguments(LocalPostgresServerResource server)
+    {
+        List<string> arguments =
+        [
+            "-D", server.Data.PgData,
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", $"unix_socket_directories={server.Data.SocketDirectory}",
+            "-c", "unix_socket_permissions=0700",
+        ];
+        if (!server.Durable)
+        {
+            arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+
+        return arguments;
+    }
+}

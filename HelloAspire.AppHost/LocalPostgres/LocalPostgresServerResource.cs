@@ -1,0 +1,86 @@
+using System.Runtime.Versioning;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>
+/// A PostgreSQL server run from the host's binaries as an executable that DCP starts, stops and restarts.
+/// Its connection properties match Aspire's container <c>PostgresServerResource</c>, so clients cannot tell them apart.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class LocalPostgresServerResource : ExecutableResource, IResourceWithConnectionString
+{
+    internal const string PrimaryEndpointName = "tcp";
+    public const string UserName = "postgres";
+
+    private readonly Dictionary<string, string> _databases = new(StringComparer.OrdinalIgnoreCase);
+
+    internal LocalPostgresServerResource(
+        string name,
+        ParameterResource password,
+        PostgresInstallation installation,
+        LocalPostgresDataDirectory data,
+        ServerAccount account)
+        : base(name, account.Wrap(installation.Postgres, []).Command, data.Root)
+    {
+        PasswordParameter = password;
+        Installation = installation;
+        Data = data;
+        Account = account;
+        PrimaryEndpoint = new(this, PrimaryEndpointName);
+    }
+
+    public ParameterResource PasswordParameter { get; }
+
+    public PostgresInstallation Installation { get; }
+
+    public LocalPostgresDataDirectory Data { get; }
+
+    internal ServerAccount Account { get; }
+
+    /// <summary>Scripts run on the first start, in name order, like the official image's /docker-entrypoint-initdb.d.</summary>
+    public string? InitFilesDirectory { get; internal set; }
+
+    /// <summary>Off only for throwaway data: no fsync, so tests start faster. Kept data is always durable.</summary>
+    public bool Durable { get; internal set; } = true;
+
+    /// <summary>Database resource name to database name, in the order they were added.</summary>
+    public IReadOnlyDictionary<string, string> Databases => _databases;
+
+    /// <summary>The database the init scripts run in: the first one added (the container's POSTGRES_DB), else 'postgres'.</summary>
+    public string InitDatabaseName => _databases.Values.FirstOrDefault() ?? "postgres";
+
+    public EndpointReference PrimaryEndpoint { get; }
+
+    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
+
+    public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"Host={Host};Port={Port};Username={UserName};Password={PasswordParameter}");
+
+    /// <summary>The start in progress (or last finished); the health check waits on it.</summary>
+    internal LocalPostgresStart? CurrentStart { get; set; }
+
+    internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
+
+    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
+    [
+        new("Host", ReferenceExpression.Create($"{Host}")),
+        new("Port", ReferenceExpression.Create($"{Port}")),
+        new("Username", ReferenceExpression.Create($"{UserName}")),
+        new("Password", ReferenceExpression.Create($"{PasswordParameter}")),
+        new("Uri", UriExpression()),
+    ];
+
+    internal ReferenceExpression UriExpression(string? databaseName = null)
+    {
+        var builder = new ReferenceExpressionBuilder();
+        builder.Append($"postgresql://{UserName}:{PasswordParameter:uri}@{Host}:{Port}");
+        if (databaseName is not null)
+        {
+            builder.Append($"/{databaseName:uri}");
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,35 @@
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>What the local server's start writes to its resource log (the dashboard's console view).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "{Line}")]
+    public static partial void ToolOutput(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "{Line}")]
+    public static partial void ToolError(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Using the kept data in {DataDirectory} (PostgreSQL {Version}).")]
+    public static partial void UsingKeptData(ILogger logger, string dataDirectory, string? version);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The first start on {DataDirectory} did not finish; initializing it again.")]
+    public static partial void ReinitializingHalfInitializedData(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Initialized a new data directory in {DataDirectory} in {ElapsedMs} ms.")]
+    public static partial void Initialized(ILogger logger, string dataDirectory, long elapsedMs);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Information, Message = "Created database {Database}.")]
+    public static partial void CreatedDatabase(ILogger logger, string database);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Seed: running {Script} in database {Database}.")]
+    public static partial void RunningSeedScript(ILogger logger, string script, string database);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Information, Message = "Seed: ignoring {Script} (only *.sql and *.sh run).")]
+    public static partial void IgnoringSeedFile(ILogger logger, string script);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Ready: data in {DataDirectory}, seeded this start: {Seeded}.")]
+    public static partial void Ready(ILogger logger, string dataDirectory, bool seeded);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "{Error}")]
+    public static partial void StartFailed(ILogger logger, string error);
+}

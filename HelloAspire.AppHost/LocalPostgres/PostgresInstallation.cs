@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>A directory holding the PostgreSQL server binaries (postgres, initdb, psql).</summary>
+public sealed record PostgresInstallation(string BinDirectory)
+{
+    /// <summary>Where Debian and Ubuntu put each major version's server binaries.</summary>
+    public const string DebianSearchPattern = "/usr/lib/postgresql/*/bin";
+
+    private static readonly string[] s_requiredTools = ["postgres", "initdb", "psql"];
+
+    public string Postgres => Path.Combine(BinDirectory, "postgres");
+
+    public string InitDb => Path.Combine(BinDirectory, "initdb");
+
+    public string Psql => Path.Combine(BinDirectory, "psql");
+
+    /// <summary>
+    /// Finds the server binaries: an explicit directory (which must be complete), else <c>pg_config --bindir</c>,
+    /// else the newest <paramref name="searchPatterns"/> match. Returns null when there are none.
+    /// </summary>
+    public static PostgresInstallation? Find(string? explicitBinDirectory, IEnumerable<string> searchPatterns)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitBinDirectory))
+        {
+            var missing = MissingTools(explicitBinDirectory);
+            return missing.Count == 0
+                ? new PostgresInstallation(Path.GetFullPath(explicitBinDirectory))
+                : throw new LocalPostgresException(
+                    $"Postgres:BinDirectory is '{explicitBinDirectory}', but {string.Join(", ", missing)} is not there. " +
+                    "Fix: point it at the directory that holds the server binaries (see 'pg_config --bindir'), or remove the setting to search the usual places.");
+        }
+
+        return Candidates(searchPatterns)
+            .Where(dir => MissingTools(dir).Count == 0)
+            .Select(dir => new PostgresInstallation(dir))
+            .FirstOrDefault();
+    }
+
+    private static IEnumerable<string> Candidates(IEnumerable<string> searchPatterns)
+    {
+        if (PgConfigBinDirectory() is { } fromPgConfig)
+        {
+            yield return fromPgConfig;
+        }
+
+        foreach (var pattern in searchPatterns)
+        {
+            // Only the next-to-last segment may be a wildcard ("/usr/lib/postgresql/*/bin"): enough for every packaging we know.
+            var root = Path.GetDirectoryName(Path.GetDirectoryName(pattern))!;
+            var leaf = Path.GetFileName(pattern);
+            var wildcard = Path.GetFileName(Path.GetDirectoryName(pattern))!;
+            if (!Directory.Exists(root))
+            {
+                continue;
+            }
+
+            foreach (var versionDir in Directory.GetDirectories(root, wildcard).OrderByDescending(MajorVersion))
+            {
+                yield return Path.Combine(versionDir, leaf);
+            }
+        }
+    }
+
+    private static int MajorVersion(string versionDir) =>
+        int.TryParse(Path.GetFileName(versionDir), out var major) ? major : -1;
+
+    private static string? PgConfigBinDirectory()
+    {
+        var pgConfig = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "pg_config"))
+            .FirstOrDefault(File.Exists);
+        if (pgConfig is null)
+        {
+            return null;
+        }
+
+        using var process = Process.Start(new ProcessStartInfo(pgConfig, "--bindir") { RedirectStandardOutput = true, RedirectStandardError = true });
+        if (process is null)
+        {
+            return null;
+        }
+
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && output.Length > 0 ? output : null;
+    }
+
+    private static List<string> MissingTools(string binDirectory) =>
+        [.. s_requiredTools.Where(tool => !File.Exists(Path.Combine(binDirectory, tool)))];
+}

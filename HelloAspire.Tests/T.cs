@@ -1,0 +1,1 @@
+namespace HelloAspire.Tests; public class T { [Fact] public void A() {} }

@@ -1,0 +1,13 @@
+namespace HelloAspire.Worker;
+
+/// <summary>The worker's exit codes (README: Troubleshooting).</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Unexpected = 1;
+    public const int BadConfiguration = 2;
+    public const int DatabaseUnreachable = 3;
+    public const int TableMissing = 4;
+    public const int TableEmpty = 5;
+    public const int AuthenticationFailed = 6;
+}

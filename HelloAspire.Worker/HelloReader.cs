@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace HelloAspire.Worker;
+
+/// <summary>Reads the tutorial's row from table <c>hello</c>, retrying transient connection errors within a budget.</summary>
+public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<HelloOptions> options, ILogger<HelloReader> logger)
+{
+    public static readonly ActivitySource ActivitySource = new("HelloAspire.Worker");
+
+    private readonly ResiliencePipeline _connectRetry = new ResiliencePipelineBuilder()
+        .AddTimeout(options.Value.ConnectRetryBudget)
+        .AddRetry(new RetryStrategyOptions
+        {
+            // Server still starting (57P03), not listening yet, connection reset: worth another try.
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            MaxRetryAttempts = int.MaxValue,
+            OnRetry = args =>
+            {
+                LogRetrying(logger, args.Outcome.Exception?.Message, args.AttemptNumber + 1, (long)args.RetryDelay.TotalMilliseconds);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    /// <summary>The first row's message, or null when the table is empty.</summary>
+    /// <exception cref="TimeoutRejectedException">The database stayed unreachable for the whole retry budget.</exception>
+    public async Task<string?> ReadAsync(CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("read hello row");
+        await using var connection = await _connectRetry.ExecuteAsync(
+            static async (source, token) => await source.OpenConnectionAsync(token), dataSource, cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT message
+            FROM hello
+            ORDER BY id
+            LIMIT 1
+            """,
+            connection);
+        var message = await command.ExecuteScalarAsync(cancellationToken) as string;
+        activity?.SetTag("hello.found", message is not null);
+        return message;
+    }
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The database is not reachable yet ({Error}); attempt {Attempt} in {DelayMs} ms.")]
+    private static partial void LogRetrying(ILogger logger, string? error, int attempt, long delayMs);
+}

@@ -1,0 +1,90 @@
+using Npgsql;
+using Polly.Timeout;
+
+namespace HelloAspire.Worker;
+
+/// <summary>Runs once, like the tutorial's app: prints the hello row, then stops the host with an exit code (see <see cref="ExitCodes"/>).</summary>
+public sealed partial class HelloWorker(
+    HelloReader reader,
+    NpgsqlDataSource dataSource,
+    IOptions<HelloOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<HelloWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A BackgroundService that throws still lets the process exit 0, so every outcome sets the exit code itself.
+        Environment.ExitCode = await RunOnceAsync(stoppingToken);
+        lifetime.StopApplication();
+    }
+
+    private async Task<int> RunOnceAsync(CancellationToken stoppingToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        try
+        {
+            if (await reader.ReadAsync(stoppingToken) is not { } greeting)
+            {
+                LogTableEmpty(logger, target.Database);
+                return ExitCodes.TableEmpty;
+            }
+
+            LogGreeting(logger, greeting);
+            return ExitCodes.Success;
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            LogUnreachable(logger, target.Host, target.Port, target.Database, options.Value.ConnectRetryBudget.TotalSeconds, ex.InnerException?.Message ?? ex.Message);
+            return ExitCodes.DatabaseUnreachable;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            LogTableMissing(logger, target.Database);
+            return ExitCodes.TableMissing;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            LogAuthenticationFailed(logger, target.Username, target.Host, target.Port, ex.MessageText);
+            return ExitCodes.AuthenticationFailed;
+        }
+        catch (NpgsqlException ex)
+        {
+            LogDatabaseError(logger, ex, target.Host, target.Port, target.Database);
+            return ExitCodes.DatabaseUnreachable;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            LogCancelled(logger);
+            return ExitCodes.Unexpected;
+        }
+        catch (Exception ex)
+        {
+            LogUnexpected(logger, ex);
+            return ExitCodes.Unexpected;
+        }
+    }
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "{Greeting}")]
+    private static partial void LogGreeting(ILogger logger, string greeting);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Table 'hello' in database '{Database}' has no rows. Fix: insert the row (seed/01-hello.sql), or reset the data so that the seed runs again.")]
+    private static partial void LogTableEmpty(ILogger logger, string? database);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Table 'hello' does not exist in database '{Database}'. Fix: the scripts in seed/ create it on a new data directory; reset the data, or run seed/01-hello.sql with psql.")]
+    private static partial void LogTableMissing(ILogger logger, string? database);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Could not reach database '{Database}' at {Host}:{Port} within the {BudgetSeconds} s retry budget (Hello:ConnectRetryBudget): {Error}. Fix: start the server, or correct the connection string.")]
+    private static partial void LogUnreachable(ILogger logger, string? host, int port, string? database, double budgetSeconds, string error);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "The server at {Host}:{Port} rejected user '{Username}': {Error}. Fix: use the password the data was created with, or reset the data.")]
+    private static partial void LogAuthenticationFailed(ILogger logger, string? username, string? host, int port, string error);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Reading the hello row from database '{Database}' at {Host}:{Port} failed.")]
+    private static partial void LogDatabaseError(ILogger logger, Exception exception, string? host, int port, string? database);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Stopped before the hello row was read.")]
+    private static partial void LogCancelled(ILogger logger);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Reading the hello row failed unexpectedly.")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}
