@@ -13,6 +13,8 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class Extensions
 {
+    private static readonly string[] s_otlpExporterHttpClients = ["OtlpTraceExporter", "OtlpMetricExporter", "OtlpLogExporter"];
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -48,6 +50,15 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+
+            // The exporter retries on its own; the standard HTTP resilience handler on top of it turned a missing
+            // dashboard (tests, CI) into a 10 s stall at every shutdown of a run-once service.
+            foreach (var exporterClient in s_otlpExporterHttpClients)
+            {
+#pragma warning disable EXTEXP0001 // Experimental, and the only way to take a default handler off one client.
+                builder.Services.AddHttpClient(exporterClient).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+            }
         }
 
         return builder;

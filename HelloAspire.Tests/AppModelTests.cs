@@ -1,0 +1,125 @@
+using System.Runtime.Versioning;
+using HelloAspire.AppHost.Database;
+using HelloAspire.AppHost.LocalPostgres;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>Each mode's app model, built from the real AppHost without starting anything.</summary>
+public sealed class AppModelTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ContainerModeDeclaresAPinnedImageSeededIntoTheAppDatabase()
+    {
+        await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=container"], Ct);
+
+        var server = builder.Resource<PostgresServerResource>("postgres");
+        var image = Assert.Single(server.Annotations.OfType<ContainerImageAnnotation>());
+        Assert.Equal("library/postgres", image.Image);
+        Assert.Equal(HelloDatabaseBuilderExtensions.PostgresImageTag, image.Tag);
+        Assert.NotEqual("latest", image.Tag);
+
+        var environment = await AppModel.EnvironmentAsync(server);
+        Assert.Equal("hello", environment["POSTGRES_DB"]);
+
+        var initFiles = Assert.Single(server.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
+        Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
+        var volume = Assert.Single(server.Annotations.OfType<ContainerMountAnnotation>());
+        Assert.Equal(ContainerMountType.Volume, volume.Type);
+        Assert.Equal("/var/lib/postgresql/data", volume.Target);
+
+        var database = builder.Resource<PostgresDatabaseResource>("hello");
+        Assert.Equal("hello", database.DatabaseName);
+        await AssertWorkerReferencesAndWaitsForAsync(builder, database);
+    }
+
+    [Fact]
+    public async Task ContainerModeWithTemporaryDataHasNoVolume()
+    {
+        await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=container", "--Postgres:TemporaryData=true"], Ct);
+
+        Assert.Empty(builder.Resource<PostgresServerResource>("postgres").Annotations.OfType<ContainerMountAnnotation>());
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task LocalModeDeclaresALoopbackServerOnTheConfiguredDataDirectory()
+    {
+        using var data = new TemporaryDirectory();
+        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path), Ct);
+
+        var server = builder.Resource<LocalPostgresServerResource>("postgres");
+        Assert.Equal(data.Path, server.Data.Root);
+        Assert.EndsWith("01-hello.sql", Assert.Single(Directory.GetFiles(server.InitFilesDirectory!)));
+        Assert.True(server.Durable, "kept data must keep fsync on");
+
+        var arguments = await AppModel.ArgumentsAsync(server);
+        Assert.Contains("listen_addresses=127.0.0.1", arguments);
+        Assert.Contains("unix_socket_permissions=0700", arguments);
+        Assert.Contains($"unix_socket_directories={data.Combine("socket")}", arguments);
+        Assert.DoesNotContain("fsync=off", arguments);
+
+        var endpoint = Assert.Single(server.Annotations.OfType<EndpointAnnotation>());
+        Assert.Equal("tcp", endpoint.UriScheme);
+        Assert.Contains("PGPORT", (await AppModel.EnvironmentAsync(server)).Keys);
+        Assert.Contains(server.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "postgres_check");
+        Assert.Contains(server.Annotations, a => a is ManifestPublishingCallbackAnnotation);
+
+        var database = builder.Resource<LocalPostgresDatabaseResource>("hello");
+        Assert.Equal("hello", database.DatabaseName);
+        Assert.Equal("hello", server.InitDatabaseName);
+        await AssertWorkerReferencesAndWaitsForAsync(builder, database);
+    }
+
+    [Fact]
+    public async Task ExistingModeStartsNoServerAndPassesTheConfiguredConnectionString()
+    {
+        await using var builder = await AppModel.CreateAsync(
+            ["--ConnectionStrings:hello=Host=db.example;Database=hello;Username=app;Password=from-config"], Ct);
+
+        Assert.DoesNotContain(builder.Resources, r => r.Name == "postgres");
+        Assert.Empty(builder.Resources.OfType<ContainerResource>());
+        Assert.DoesNotContain(builder.Resources.OfType<ExecutableResource>(), r => r is not IResourceWithParent); // only the worker's own helpers
+        var database = builder.Resource<IResourceWithConnectionString>("hello");
+        Assert.Equal("Host=db.example;Database=hello;Username=app;Password=from-config", await database.GetConnectionStringAsync(Ct));
+        await AssertWorkerReferencesAndWaitsForAsync(builder, database);
+    }
+
+    [Fact]
+    public async Task AnUnknownModeFailsWithTheValidValues()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=docker"], Ct);
+        });
+
+        Assert.Contains("Postgres:Mode is 'docker'", error.Message);
+        Assert.Contains("auto, container, local, existing", error.Message);
+    }
+
+    [Fact]
+    public async Task ABadBinDirectoryFailsWithTheMissingToolsAndTheFix()
+    {
+        using var empty = new TemporaryDirectory();
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=local", $"--Postgres:BinDirectory={empty.Path}"], Ct);
+        });
+
+        Assert.Contains($"Postgres:BinDirectory is '{empty.Path}'", error.Message);
+        Assert.Contains("postgres, initdb, psql", error.Message);
+        Assert.Contains("pg_config --bindir", error.Message);
+    }
+
+    private static async Task AssertWorkerReferencesAndWaitsForAsync(IDistributedApplicationTestingBuilder builder, IResourceWithConnectionString database)
+    {
+        var worker = builder.Resource<ProjectResource>("worker");
+        Assert.Contains(worker.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == database && wait.WaitType == WaitType.WaitUntilHealthy);
+
+        var environment = await AppModel.EnvironmentAsync(worker);
+        var reference = Assert.IsType<ConnectionStringReference>(environment["ConnectionStrings__hello"]);
+        Assert.Same(database, reference.Resource);
+    }
+}

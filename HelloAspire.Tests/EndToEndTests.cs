@@ -1,0 +1,82 @@
+using HelloAspire.Tests.Support;
+using System.Runtime.Versioning;
+using Npgsql;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The real AppHost, local mode (no container runtime here), each test on its own throwaway data.</summary>
+[UnsupportedOSPlatform("windows")]
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly TemporaryDirectory _data = new();
+
+    [Fact]
+    public async Task WorkerLogsTheSeededHelloRow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+
+        var worker = await app.WaitForWorkerToEndAsync(ct);
+        var workerLog = await app.LogsOfAsync("worker", ct);
+        var postgresLog = await app.LogsOfAsync("postgres", ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Equal(KnownResourceStates.Finished, worker.State?.Text);
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("Hello world", workerLog);
+        Assert.Contains("Seed: running 01-hello.sql in database hello.", postgresLog);
+        Assert.Null(HelloApp.PostmasterPid(_data.Path));
+    }
+
+    [Fact]
+    public async Task SecondStartOnKeptDataDoesNotSeedAgainAndStillSaysHello()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        Assert.Equal(0, (await first.WaitForWorkerToEndAsync(ct)).ExitCode);
+        await first.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        var second = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        var worker = await second.WaitForWorkerToEndAsync(ct);
+        var workerLog = await second.LogsOfAsync("worker", ct);
+        var postgresLog = await second.LogsOfAsync("postgres", ct);
+        var rows = await CountHelloRowsAsync(second, ct);
+        await second.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("Hello world", workerLog);
+        Assert.Contains("Using the kept data", postgresLog);
+        Assert.DoesNotContain("Seed: running", postgresLog);
+        Assert.Equal(1, rows);
+    }
+
+    [Fact]
+    public async Task LocalServerDataIsPrivateAndEveryClientMustUseScram()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        await app.WaitForWorkerToEndAsync(ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        var rules = File.ReadAllLines(_data.Combine("pgdata", "pg_hba.conf"))
+            .Select(line => line.Trim())
+            .Where(line => line.Length > 0 && !line.StartsWith('#'))
+            .ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, rule => Assert.EndsWith("scram-sha-256", rule));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("pgdata")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("socket")));
+        Assert.False(File.Exists(_data.Combine("initdb.pwfile")), "the password file for initdb must be removed after use");
+        Assert.False(File.Exists(_data.Combine("initializing")), "a completed first start must clear its marker");
+    }
+
+    private static async Task<long> CountHelloRowsAsync(DistributedApplication app, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(await app.GetConnectionStringAsync("hello", ct));
+        await connection.OpenAsync(ct);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM hello", connection);
+        return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    public void Dispose() => _data.Dispose();
+}

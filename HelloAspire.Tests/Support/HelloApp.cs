@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>Starts the real AppHost through Aspire.Hosting.Testing, and waits on it with named timeouts.</summary>
+public static class HelloApp
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan WorkerTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan ServerExitTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Arguments for local mode on the test's own data directory.</summary>
+    public static string[] LocalMode(string dataDirectory, params string[] more) =>
+        ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", .. more];
+
+    public static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(StartTimeout, cancellationToken);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(args, timeout.Token);
+        WithoutTelemetryExport(builder);
+        var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+        return app;
+    }
+
+    /// <summary>
+    /// The testing builder disables the dashboard but still points services at its OTLP port, where nothing
+    /// listens: each service would then spend its exporter's whole timeout (10 s) retrying at shutdown.
+    /// </summary>
+    private static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
+        }
+    }
+
+    /// <summary>Waits until the worker has run and ended; returns its final snapshot (state, exit code).</summary>
+    public static async Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(WorkerTimeout, cancellationToken);
+        var ended = await app.ResourceNotifications.WaitForResourceAsync(
+            "worker",
+            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state),
+            timeout.Token);
+        return ended.Snapshot;
+    }
+
+    public static async Task<string> LogsOfAsync(this DistributedApplication app, string resourceName, CancellationToken cancellationToken)
+    {
+        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
+        var lines = new List<string>();
+        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(resource).WithCancellation(cancellationToken))
+        {
+            lines.AddRange(batch.Select(line => line.Content));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>Disposes the app, then waits until its postgres process has exited (it must not outlive the AppHost).</summary>
+    public static async Task StopAndWaitForServerExitAsync(this DistributedApplication app, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var pid = PostmasterPid(dataDirectory);
+        await app.DisposeAsync();
+        if (pid is null)
+        {
+            return;
+        }
+
+        using var timeout = Timeout(ServerExitTimeout, cancellationToken);
+        try
+        {
+            using var process = Process.GetProcessById(pid.Value);
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>The postmaster's pid while it runs (first line of postmaster.pid).</summary>
+    public static int? PostmasterPid(string dataDirectory)
+    {
+        var pidFile = Path.Combine(dataDirectory, "pgdata", "postmaster.pid");
+        return File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) ? pid : null;
+    }
+
+    private static CancellationTokenSource Timeout(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(timeout);
+        return source;
+    }
+}

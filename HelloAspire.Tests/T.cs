@@ -1,1 +1,0 @@
-namespace HelloAspire.Tests; public class T { [Fact] public void A() {} }
