@@ -3,6 +3,9 @@ using HelloAspire.AppHost.RunOnce;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.
+builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
+
 // A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README).
 var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 

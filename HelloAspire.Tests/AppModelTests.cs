@@ -1,4 +1,3 @@
-using System.Runtime.Versioning;
 using HelloAspire.AppHost.Database;
 using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
@@ -44,7 +43,6 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    [UnsupportedOSPlatform("windows")]
     public async Task LocalModeDeclaresALoopbackServerOnTheConfiguredDataDirectory()
     {
         using var data = new TemporaryDirectory();

@@ -1,11 +1,9 @@
 using HelloAspire.Tests.Support;
-using System.Runtime.Versioning;
 using Npgsql;
 
 namespace HelloAspire.Tests;
 
 /// <summary>The real AppHost, local mode (no container runtime here), each test on its own throwaway data.</summary>
-[UnsupportedOSPlatform("windows")]
 public sealed class EndToEndTests : IDisposable
 {
     private readonly TemporaryDirectory _data = new();
@@ -67,6 +65,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("pgdata")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("socket")));
         Assert.False(File.Exists(_data.Combine("initdb.pwfile")), "the password file for initdb must be removed after use");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_data.Combine("password.verifier")));
         Assert.False(File.Exists(_data.Combine("initializing")), "a completed first start must clear its marker");
     }
 

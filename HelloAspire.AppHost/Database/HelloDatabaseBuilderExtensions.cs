@@ -1,5 +1,4 @@
 using HelloAspire.AppHost.LocalPostgres;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HelloAspire.AppHost.Database;
 
@@ -24,7 +23,7 @@ public static partial class HelloDatabaseBuilderExtensions
             databaseName,
             hasConnectionString: !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(databaseName)),
             () => ContainerRuntimeProbe.Run(builder),
-            () => PostgresInstallation.Find(settings.BinDirectory, [PostgresInstallation.DebianSearchPattern]));
+            () => PostgresInstallation.Find(settings.BinDirectory, PostgresInstallation.DefaultCandidates()));
 
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {

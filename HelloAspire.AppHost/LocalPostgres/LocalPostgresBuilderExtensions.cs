@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
@@ -51,6 +50,7 @@ public static class LocalPostgresBuilderExtensions
                 var start = new LocalPostgresStart(
                     server,
                     e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
+                    e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
                     e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
                 server.CurrentStart = start;
                 await start.PrepareAsync(cancellationToken);

@@ -2,10 +2,12 @@ namespace HelloAspire.AppHost.LocalPostgres;
 
 /// <summary>
 /// The files of one local server, all under one root:
-/// <c>pgdata/</c> (PGDATA), <c>socket/</c> (the private unix-socket directory) and, only while a first
+/// <c>pgdata/</c> (PGDATA), <c>socket/</c> (the private unix-socket directory), <c>password.verifier</c>
+/// (see <see cref="PasswordVerifier"/>) and, only while a first
 /// start is unfinished, the <c>initializing</c> marker. A directory with that marker was left half-initialized by
 /// HelloAspire itself, so it may be re-initialized; nothing else is ever deleted.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LocalPostgresDataDirectory(string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
@@ -19,6 +21,8 @@ public sealed class LocalPostgresDataDirectory(string root)
     internal string PasswordFile => Path.Combine(Root, "initdb.pwfile");
 
     internal string PidFile => Path.Combine(PgData, "postmaster.pid");
+
+    internal string PasswordVerifierFile => Path.Combine(Root, "password.verifier");
 
     public LocalPostgresDataState Inspect()
     {

@@ -42,10 +42,7 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword)
         {
-            return HealthCheckResult.Unhealthy(
-                $"The data in '{server.Data.Root}' was created with another password than the current '{server.PasswordParameter.Name}' parameter. " +
-                $"Fix: restore the old value of Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{server.Data.Root}'.",
-                ex);
+            return HealthCheckResult.Unhealthy(server.PasswordMismatchMessage, ex);
         }
         catch (NpgsqlException ex)
         {

@@ -58,6 +58,10 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"Host={Host};Port={Port};Username={UserName};Password={PasswordParameter}");
 
+    internal string PasswordMismatchMessage =>
+        $"The data in '{Data.Root}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
+        $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{Data.Root}'.";
+
     /// <summary>The start in progress (or last finished); the health check waits on it.</summary>
     internal LocalPostgresStart? CurrentStart { get; set; }
 

@@ -5,19 +5,21 @@ using Npgsql;
 namespace HelloAspire.AppHost.LocalPostgres;
 
 /// <summary>
-/// One start of a <see cref="LocalPostgresServerResource"/>: initdb before DCP launches the server when the data is new,
-/// then, once the server is ready, the seed scripts and the declared databases. <see cref="Ready"/> completes when
-/// the server accepts connections and its data is complete; the resource's health check waits on it.
+/// One start of a <see cref="LocalPostgresServerResource"/>. Before DCP launches the server: the data directory is
+/// checked and, when new, initialized and seeded through a private <see cref="InitServer"/>, so every failure so far
+/// fails the start itself. After DCP launched it: <see cref="Ready"/> completes once the server accepts connections
+/// and the declared databases exist; the resource's health check waits on it.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed class LocalPostgresStart(LocalPostgresServerResource server, ILogger resourceLog, CancellationToken appStopping)
+internal sealed class LocalPostgresStart(
+    LocalPostgresServerResource server,
+    ILogger resourceLog,
+    ILogger appHostLog,
+    CancellationToken appStopping)
 {
-    private static readonly TimeSpan s_pidFilePollInterval = TimeSpan.FromMilliseconds(20);
-
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
+    private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
-    private bool _needsSeed;
 
     public Task Ready => _ready.Task;
 
@@ -26,18 +28,53 @@ internal sealed class LocalPostgresStart(LocalPostgresServerResource server, ILo
 
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Runs before DCP starts the server: validates the data directory and runs initdb when it is new.</summary>
+    /// <summary>Runs before DCP starts the server. A failure is reported on the resource's log and the AppHost's console, then fails the start.</summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PrepareDataDirectoryAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var error = new LocalPostgresException(
+                $"Could not prepare the data directory '{server.Data.Root}': {ex.Message} " +
+                "Nothing was deleted. Fix: give the AppHost's user write access to it, or set Postgres:DataDirectory to another directory.", ex);
+            Report(error);
+            throw error;
+        }
+        catch (Exception ex) when (ex is LocalPostgresException or NpgsqlException)
+        {
+            Report(ex);
+            throw;
+        }
+    }
+
+    /// <summary>Runs while DCP starts the server: waits until it is ready, then creates missing databases.</summary>
+    public void BeginCompletingStart() => _ = CompleteStartAsync();
+
+    /// <summary>The server process ended (stopped from the dashboard, crashed).</summary>
+    public void ServerExited() => _serverExited.TrySetResult();
+
+    private async Task PrepareDataDirectoryAsync(CancellationToken cancellationToken)
     {
         var data = server.Data;
         var account = server.Account;
+        Directory.CreateDirectory(Path.GetDirectoryName(data.Root)!);
         account.EnsureCanTraverse(data.Root);
+        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
+            ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
 
         switch (data.Inspect())
         {
             case LocalPostgresDataState.Initialized:
                 var version = data.ServerVersion();
                 Log.UsingKeptData(resourceLog, data.PgData, version);
+                if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
+                {
+                    throw new LocalPostgresException(server.PasswordMismatchMessage);
+                }
+
                 account.CreatePrivateDirectory(data.SocketDirectory);
                 return;
             case LocalPostgresDataState.Foreign:
@@ -54,15 +91,16 @@ internal sealed class LocalPostgresStart(LocalPostgresServerResource server, ILo
         account.CreatePrivateDirectory(data.SocketDirectory);
         await File.WriteAllTextAsync(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", cancellationToken);
         account.CreatePrivateDirectory(data.PgData);
-        await InitDbAsync(cancellationToken);
-        _needsSeed = true;
+        await InitDbAsync(password, cancellationToken);
+        await SeedAsync(password, cancellationToken);
+        PasswordVerifier.Write(data.PasswordVerifierFile, password, account);
+        File.Delete(data.InitializingMarker);
+        Seeded = true;
     }
 
-    private async Task InitDbAsync(CancellationToken cancellationToken)
+    private async Task InitDbAsync(string password, CancellationToken cancellationToken)
     {
         var data = server.Data;
-        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
-            ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
 
         // The password reaches initdb through a 0600 file that only the server account can read, never through argv.
         await using (var pwfile = new FileStream(data.PasswordFile, new FileStreamOptions
@@ -110,48 +148,50 @@ internal sealed class LocalPostgresStart(LocalPostgresServerResource server, ILo
         }
     }
 
-    /// <summary>Runs while DCP starts the server: waits until it is ready, then seeds and creates databases.</summary>
-    public void BeginCompletingStart() => _ = CompleteStartAsync(_stop.Token);
-
-    /// <summary>The server process ended (stopped from the dashboard, crashed): this start will not become ready.</summary>
-    public void ServerExited()
+    /// <summary>The first database (POSTGRES_DB's equivalent), then the init scripts in it, through the private init server.</summary>
+    private async Task SeedAsync(string password, CancellationToken cancellationToken)
     {
-        _ready.TrySetException(new LocalPostgresException($"The postgres server exited before it was ready. Fix: see its log for the reason; start it again from the dashboard."));
-        _stop.Cancel();
+        await using var initServer = await InitServer.StartAsync(server, password, resourceLog, StartupTimeout, cancellationToken);
+        await CreateDatabaseIfMissingAsync(initServer.ConnectionString, server.InitDatabaseName, cancellationToken);
+        await new SeedScripts(server, resourceLog).RunAsync(initServer.ConnectionString, cancellationToken);
     }
 
-    private async Task CompleteStartAsync(CancellationToken cancellationToken)
+    private async Task CompleteStartAsync()
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
-            var (port, socketDirectory) = await WaitForReadyPidFileAsync(timeout.Token);
-            var socketConnection = await SocketConnectionStringAsync(port, socketDirectory, cancellationToken);
-
-            if (_needsSeed)
+            var (_, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
+            var socketConnection = new NpgsqlConnectionStringBuilder
             {
-                await CreateDatabaseIfMissingAsync(socketConnection, server.InitDatabaseName, cancellationToken);
-                await new SeedScripts(server, resourceLog).RunAsync(socketConnection, cancellationToken);
-                File.Delete(server.Data.InitializingMarker);
-                Seeded = true;
-            }
+                Host = socketDirectory,
+                Port = port,
+                Username = LocalPostgresServerResource.UserName,
+                Password = await server.PasswordParameter.GetValueAsync(timeout.Token),
+                Database = "postgres",
+                Pooling = false,
+            }.ConnectionString;
 
             foreach (var databaseName in server.Databases.Values)
             {
-                await CreateDatabaseIfMissingAsync(socketConnection, databaseName, cancellationToken);
+                await CreateDatabaseIfMissingAsync(socketConnection, databaseName, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);
             _ready.TrySetResult();
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!appStopping.IsCancellationRequested)
         {
-            Fail(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log; a slow disk or a large seed may need more time."));
+            Report(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log."));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword)
+        {
+            Report(new LocalPostgresException(server.PasswordMismatchMessage, ex));
         }
         catch (Exception ex) when (ex is LocalPostgresException or NpgsqlException or IOException)
         {
-            Fail(ex);
+            Report(ex);
         }
         catch (OperationCanceledException ex)
         {
@@ -159,61 +199,16 @@ internal sealed class LocalPostgresStart(LocalPostgresServerResource server, ILo
         }
     }
 
-    private void Fail(Exception error)
+    private void Report(Exception error)
     {
         Log.StartFailed(resourceLog, error.Message);
+        Log.ResourceStartFailed(appHostLog, server.Name, error.Message);
         _ready.TrySetException(error);
     }
 
-    /// <summary>
-    /// postmaster.pid's eighth line turns to "ready" once the server accepts connections (what pg_ctl -w watches);
-    /// its start time tells it from a stale file of an earlier run.
-    /// </summary>
-    private async Task<(int Port, string SocketDirectory)> WaitForReadyPidFileAsync(CancellationToken cancellationToken)
+    private async Task CreateDatabaseIfMissingAsync(string connectionString, string databaseName, CancellationToken cancellationToken)
     {
-        var pidFile = server.Data.PidFile;
-        var notBefore = _startedAt.ToUnixTimeSeconds() - 1;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (TryReadPidFile(pidFile) is { Length: >= 8 } lines
-                && long.TryParse(lines[2], out var startTime) && startTime >= notBefore
-                && lines[7].Trim() == "ready"
-                && int.TryParse(lines[3], out var port))
-            {
-                return (port, lines[4]);
-            }
-
-            await Task.Delay(s_pidFilePollInterval, cancellationToken);
-        }
-    }
-
-    private static string[]? TryReadPidFile(string path)
-    {
-        try
-        {
-            return File.ReadAllLines(path);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return null; // not written yet, or being rewritten: the next poll sees it
-        }
-    }
-
-    private async Task<string> SocketConnectionStringAsync(int port, string socketDirectory, CancellationToken cancellationToken) =>
-        new NpgsqlConnectionStringBuilder
-        {
-            Host = socketDirectory,
-            Port = port,
-            Username = LocalPostgresServerResource.UserName,
-            Password = await server.PasswordParameter.GetValueAsync(cancellationToken),
-            Database = "postgres",
-            Pooling = false,
-        }.ConnectionString;
-
-    private async Task CreateDatabaseIfMissingAsync(string socketConnection, string databaseName, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(socketConnection);
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = databaseName } } };
         if (await exists.ExecuteScalarAsync(cancellationToken) is not null)

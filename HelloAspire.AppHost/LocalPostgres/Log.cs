@@ -32,4 +32,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "{Error}")]
     public static partial void StartFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Error, Message = "{Resource} cannot start: {Error}")]
+    public static partial void ResourceStartFailed(ILogger logger, string resource, string error);
 }

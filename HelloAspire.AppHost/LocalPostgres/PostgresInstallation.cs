@@ -17,10 +17,10 @@ public sealed record PostgresInstallation(string BinDirectory)
     public string Psql => Path.Combine(BinDirectory, "psql");
 
     /// <summary>
-    /// Finds the server binaries: an explicit directory (which must be complete), else <c>pg_config --bindir</c>,
-    /// else the newest <paramref name="searchPatterns"/> match. Returns null when there are none.
+    /// Finds the server binaries: an explicit directory (which must be complete), else the first complete one of
+    /// <paramref name="candidates"/> (see <see cref="DefaultCandidates"/>). Returns null when there are none.
     /// </summary>
-    public static PostgresInstallation? Find(string? explicitBinDirectory, IEnumerable<string> searchPatterns)
+    public static PostgresInstallation? Find(string? explicitBinDirectory, IEnumerable<string> candidates)
     {
         if (!string.IsNullOrWhiteSpace(explicitBinDirectory))
         {
@@ -28,39 +28,42 @@ public sealed record PostgresInstallation(string BinDirectory)
             return missing.Count == 0
                 ? new PostgresInstallation(Path.GetFullPath(explicitBinDirectory))
                 : throw new LocalPostgresException(
-                    $"Postgres:BinDirectory is '{explicitBinDirectory}', but {string.Join(", ", missing)} is not there. " +
+                    $"Postgres:BinDirectory is '{explicitBinDirectory}', but it lacks {string.Join(", ", missing)}. " +
                     "Fix: point it at the directory that holds the server binaries (see 'pg_config --bindir'), or remove the setting to search the usual places.");
         }
 
-        return Candidates(searchPatterns)
+        return candidates
             .Where(dir => MissingTools(dir).Count == 0)
             .Select(dir => new PostgresInstallation(dir))
             .FirstOrDefault();
     }
 
-    private static IEnumerable<string> Candidates(IEnumerable<string> searchPatterns)
+    /// <summary>Where to look, in order: <c>pg_config --bindir</c> (the PATH's PostgreSQL), then Debian's layout, newest first.</summary>
+    public static IEnumerable<string> DefaultCandidates()
     {
         if (PgConfigBinDirectory() is { } fromPgConfig)
         {
             yield return fromPgConfig;
         }
 
-        foreach (var pattern in searchPatterns)
+        foreach (var binDirectory in Expand(DebianSearchPattern))
         {
-            // Only the next-to-last segment may be a wildcard ("/usr/lib/postgresql/*/bin"): enough for every packaging we know.
-            var root = Path.GetDirectoryName(Path.GetDirectoryName(pattern))!;
-            var leaf = Path.GetFileName(pattern);
-            var wildcard = Path.GetFileName(Path.GetDirectoryName(pattern))!;
-            if (!Directory.Exists(root))
-            {
-                continue;
-            }
-
-            foreach (var versionDir in Directory.GetDirectories(root, wildcard).OrderByDescending(MajorVersion))
-            {
-                yield return Path.Combine(versionDir, leaf);
-            }
+            yield return binDirectory;
         }
+    }
+
+    /// <summary>
+    /// The directories a pattern like <c>/usr/lib/postgresql/*/bin</c> names, highest major version first.
+    /// Only the next-to-last segment may be a wildcard: enough for every packaging we know.
+    /// </summary>
+    public static IEnumerable<string> Expand(string pattern)
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(pattern))!;
+        var leaf = Path.GetFileName(pattern);
+        var wildcard = Path.GetFileName(Path.GetDirectoryName(pattern))!;
+        return Directory.Exists(root)
+            ? Directory.GetDirectories(root, wildcard).OrderByDescending(MajorVersion).Select(versionDir => Path.Combine(versionDir, leaf))
+            : [];
     }
 
     private static int MajorVersion(string versionDir) =>

@@ -84,6 +84,16 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
         }
     }
 
+    /// <summary>SIGINT: PostgreSQL's "fast" shutdown (roll back open transactions, checkpoint, exit).</summary>
+    public static void SignalFastShutdown(int postmasterPid)
+    {
+        const int sigint = 2;
+        if (kill(postmasterPid, sigint) != 0)
+        {
+            throw new LocalPostgresException($"Could not stop the postgres server (pid {postmasterPid}): {Marshal.GetLastPInvokeErrorMessage()}. Fix: stop it from the dashboard.");
+        }
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct Passwd
     {
@@ -98,6 +108,9 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
 
     [LibraryImport("libc")]
     private static partial uint geteuid();

@@ -40,7 +40,7 @@ internal sealed partial class ConsoleEchoService(
     private async Task ReportExitsAsync(IResource resource, ConsoleEchoAnnotation annotation, CancellationToken stoppingToken)
     {
         var logger = loggerFactory.CreateLogger(resource.Name);
-        var wasTerminal = true;
+        var wasTerminal = false;
         try
         {
             await foreach (var update in notifications.WatchAsync(stoppingToken))
@@ -64,7 +64,7 @@ internal sealed partial class ConsoleEchoService(
                     }
                 }
 
-                wasTerminal = isTerminal || state is null || state == KnownResourceStates.NotStarted;
+                wasTerminal = isTerminal;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using Npgsql;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>
+/// The first start's private server, as in the official image's entrypoint: unix socket only (no TCP, so nothing
+/// can connect and nothing can look ready mid-initialization), run while the databases are created and the seed
+/// scripts run, then stopped. Only after that does DCP start the real server, so a failed seed is a failed start.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class InitServer : IAsyncDisposable
+{
+    // The socket lives in the data's private directory, so this port number cannot clash with another server.
+    private const int SocketPort = 5432;
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Process _process;
+
+    private InitServer(Process process, string connectionString)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>Superuser connection over the unix socket, to database 'postgres'.</summary>
+    public string ConnectionString { get; }
+
+    public static async Task<InitServer> StartAsync(LocalPostgresServerResource server, string password, ILogger resourceLog, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var data = server.Data;
+        var (command, arguments) = server.Account.Wrap(server.Installation.Postgres,
+        [
+            "-D", data.PgData,
+            "-p", SocketPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-c", "listen_addresses=",
+            "-c", $"unix_socket_directories={data.SocketDirectory}",
+            "-c", "unix_socket_permissions=0700",
+        ]);
+        var startInfo = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, e) => LogLine(resourceLog, e.Data);
+        process.ErrorDataReceived += (_, e) => LogLine(resourceLog, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var initServer = new InitServer(process, new NpgsqlConnectionStringBuilder
+        {
+            Host = data.SocketDirectory,
+            Port = SocketPort,
+            Username = LocalPostgresServerResource.UserName,
+            Password = password,
+            Database = "postgres",
+            Pooling = false,
+        }.ConnectionString);
+        try
+        {
+            using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            startup.CancelAfter(timeout);
+            await PostmasterPidFile.WaitUntilReadyAsync(data.PidFile, startedAt, process.WaitForExitAsync(cancellationToken), startup.Token);
+            return initServer;
+        }
+        catch
+        {
+            await initServer.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Fast shutdown (SIGINT), as <c>pg_ctl stop -m fast</c>; killed only if it does not stop in time.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            ServerAccount.SignalFastShutdown(_process.Id);
+            using var timeout = new CancellationTokenSource(s_stopTimeout);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private static void LogLine(ILogger resourceLog, string? line)
+    {
+        if (line is { Length: > 0 })
+        {
+            Log.ToolOutput(resourceLog, line);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// Local mode, which most tests run, needs a Unix host (PostgreSQL's binaries, setpriv, unix sockets).
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

@@ -1,0 +1,72 @@
+using HelloAspire.AppHost.Database;
+using HelloAspire.AppHost.LocalPostgres;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The auto-mode decision, with the probes replaced by fixed answers.</summary>
+public sealed class ModeSelectionTests
+{
+    private static readonly ContainerRuntimeProbe s_dockerRunning = new(true, "docker is running");
+    private static readonly ContainerRuntimeProbe s_dockerStopped = new(false, "docker is installed but not running");
+    private static readonly PostgresInstallation s_debian = new("/usr/lib/postgresql/15/bin");
+
+    private static PostgresModeChoice Choose(PostgresMode requested, bool publish = false, bool connectionString = false,
+        ContainerRuntimeProbe? runtime = null, PostgresInstallation? binaries = null) =>
+        PostgresModeSelector.Choose(requested, publish, "hello", connectionString,
+            () => runtime ?? throw new InvalidOperationException("the runtime was probed"),
+            () => binaries);
+
+    [Fact]
+    public void PublishingAlwaysUsesTheContainer() =>
+        Assert.Equal(PostgresMode.Container, Choose(PostgresMode.Local, publish: true, connectionString: true).Mode);
+
+    [Fact]
+    public void AutoPrefersAConfiguredConnectionStringWithoutProbing() =>
+        Assert.Equal(PostgresMode.Existing, Choose(PostgresMode.Auto, connectionString: true).Mode);
+
+    [Fact]
+    public void AutoUsesTheContainerWhenTheRuntimeIsHealthy() =>
+        Assert.Equal(PostgresMode.Container, Choose(PostgresMode.Auto, runtime: s_dockerRunning, binaries: s_debian).Mode);
+
+    [Fact]
+    public void AutoFallsBackToTheHostBinariesAndSaysWhy()
+    {
+        var choice = Choose(PostgresMode.Auto, runtime: s_dockerStopped, binaries: s_debian);
+
+        Assert.Equal(PostgresMode.Local, choice.Mode);
+        Assert.Same(s_debian, choice.Installation);
+        Assert.Contains("docker is installed but not running", choice.Reason);
+    }
+
+    [Fact]
+    public void AutoWithNoRuntimeAndNoBinariesNamesTheThreeFixes()
+    {
+        var error = Assert.Throws<DistributedApplicationException>(() => Choose(PostgresMode.Auto, runtime: s_dockerStopped));
+
+        Assert.Contains("docker is installed but not running", error.Message);
+        Assert.Contains("start Docker or Podman", error.Message);
+        Assert.Contains("apt-get install postgresql", error.Message);
+        Assert.Contains("ConnectionStrings:hello", error.Message);
+    }
+
+    [Fact]
+    public void ExistingWithoutAConnectionStringSaysWhichKeyToSet()
+    {
+        var error = Assert.Throws<DistributedApplicationException>(() => Choose(PostgresMode.Existing));
+
+        Assert.Contains("ConnectionStrings:hello is not set", error.Message);
+    }
+
+    [Fact]
+    public void LocalWithoutBinariesSaysHowToInstallThem()
+    {
+        var error = Assert.Throws<DistributedApplicationException>(() => Choose(PostgresMode.Local));
+
+        Assert.Contains("apt-get install postgresql", error.Message);
+        Assert.Contains("Postgres:BinDirectory", error.Message);
+    }
+
+    [Fact]
+    public void AnExplicitModeNeverProbesTheRuntime() =>
+        Assert.Equal(PostgresMode.Local, Choose(PostgresMode.Local, binaries: s_debian).Mode);
+}

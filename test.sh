@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries),
+# builds, runs every test, checks that nothing was left behind, and ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '==> %s\n' "$*"; }
+
+have_postgres_binaries() {
+    local bindir
+    if command -v pg_config >/dev/null && bindir=$(pg_config --bindir 2>/dev/null) && [ -x "$bindir/initdb" ]; then
+        return 0
+    fi
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+
+install_postgres_binaries() {
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "error: PostgreSQL's server binaries are missing. Install them (Debian/Ubuntu: sudo apt-get install postgresql)," >&2
+        echo "       or set Postgres__BinDirectory to the folder that holds postgres, initdb and psql; then run ./test.sh again." >&2
+        exit 1
+    fi
+    say "Installing PostgreSQL's server binaries (Debian package 'postgresql', without its default cluster)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
+    # HelloAspire runs its own servers; the package's system-wide cluster on port 5432 is not wanted.
+    sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+}
+
+if ! command -v dotnet >/dev/null; then
+    echo "error: the .NET SDK is missing. Install .NET SDK 10.0.400 or later (https://dot.net), then run ./test.sh again." >&2
+    exit 1
+fi
+have_postgres_binaries || install_postgres_binaries
+
+say "Building"
+dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly
+
+say "Testing"
+results=TestResults
+rm -rf "$results"
+status=0
+dotnet test --project HelloAspire.Tests --configuration Release --no-build --results-directory "$results" \
+    --report-xunit-trx --report-xunit-trx-filename results.trx || status=$?
+
+leftovers=$( (pgrep -af 'postgres.*helloaspire-test-' || true; ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* 2>/dev/null || true) )
+if [ -n "$leftovers" ]; then
+    echo "error: the tests left processes or data directories behind:" >&2
+    echo "$leftovers" >&2
+    status=1
+fi
+
+trx="$results/results.trx"
+if [ ! -f "$trx" ]; then
+    echo "error: no test results were written ($trx)" >&2
+    exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
