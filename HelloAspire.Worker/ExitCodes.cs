@@ -10,4 +10,5 @@ public static class ExitCodes
     public const int TableMissing = 4;
     public const int TableEmpty = 5;
     public const int AuthenticationFailed = 6;
+    public const int DatabaseMissing = 7;
 }

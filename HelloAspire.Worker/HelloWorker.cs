@@ -1,5 +1,4 @@
 using Npgsql;
-using Polly.Timeout;
 
 namespace HelloAspire.Worker;
 
@@ -7,7 +6,6 @@ namespace HelloAspire.Worker;
 public sealed partial class HelloWorker(
     HelloReader reader,
     NpgsqlDataSource dataSource,
-    IOptions<HelloOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<HelloWorker> logger) : BackgroundService
 {
@@ -32,10 +30,15 @@ public sealed partial class HelloWorker(
             LogGreeting(logger, greeting);
             return ExitCodes.Success;
         }
-        catch (TimeoutRejectedException ex)
+        catch (DatabaseUnreachableException ex)
         {
-            LogUnreachable(logger, target.Host, target.Port, target.Database, options.Value.ConnectRetryBudget.TotalSeconds, ex.InnerException?.Message ?? ex.Message);
+            LogUnreachable(logger, target.Host, target.Port, target.Database, ex.Budget.TotalSeconds, ex.InnerException!.Message);
             return ExitCodes.DatabaseUnreachable;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            LogDatabaseMissing(logger, target.Database, target.Host, target.Port);
+            return ExitCodes.DatabaseMissing;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
         {
@@ -78,6 +81,9 @@ public sealed partial class HelloWorker(
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "The server at {Host}:{Port} rejected user '{Username}': {Error}. Fix: use the password the data was created with, or reset the data.")]
     private static partial void LogAuthenticationFailed(ILogger logger, string? username, string? host, int port, string error);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Database '{Database}' does not exist on {Host}:{Port}. Fix: create it and run the scripts in seed/ (the AppHost does both in container and local modes).")]
+    private static partial void LogDatabaseMissing(ILogger logger, string? database, string? host, int port);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Reading the hello row from database '{Database}' at {Host}:{Port} failed.")]
     private static partial void LogDatabaseError(ILogger logger, Exception exception, string? host, int port, string? database);

@@ -25,23 +25,25 @@ public static partial class HelloDatabaseBuilderExtensions
             () => ContainerRuntimeProbe.Run(builder),
             () => PostgresInstallation.Find(settings.BinDirectory, PostgresInstallation.DefaultCandidates()));
 
-        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        var (database, dataLocation) = choice.Mode switch
         {
-            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HelloAspire.AppHost.Database");
-            LogModeChoice(logger, choice.Mode, choice.Reason);
-            return Task.CompletedTask;
-        });
-
-        return choice.Mode switch
-        {
-            PostgresMode.Existing => builder.AddConnectionString(databaseName),
+            PostgresMode.Existing => (builder.AddConnectionString(databaseName), $"ConnectionStrings:{databaseName}"),
             PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
             _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
         };
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HelloAspire.AppHost.Database");
+            LogModeChoice(logger, choice.Mode, choice.Reason, dataLocation);
+            return Task.CompletedTask;
+        });
+
+        return database;
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddContainerDatabase(
+    private static (IResourceBuilder<IResourceWithConnectionString>, string DataLocation) AddContainerDatabase(
         this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings)
     {
         var server = builder.AddPostgres(serverName)
@@ -49,20 +51,21 @@ public static partial class HelloDatabaseBuilderExtensions
             // The image runs the init scripts in POSTGRES_DB: without it they would land in 'postgres' (aspire#13712).
             .WithEnvironment("POSTGRES_DB", databaseName)
             .WithInitFiles(settings.SeedDirectory);
-        if (!settings.TemporaryData)
+        if (settings.TemporaryData)
         {
-            server.WithDataVolume();
+            return (server.AddDatabase(databaseName), "the container (throwaway)");
         }
 
-        return server.AddDatabase(databaseName);
+        server.WithDataVolume();
+        return (server.AddDatabase(databaseName), $"the container volume {server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single().Source}");
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalDatabase(
+    private static (IResourceBuilder<IResourceWithConnectionString>, string DataLocation) AddLocalDatabase(
         this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings, PostgresInstallation installation)
     {
         var dataDirectory = settings.TemporaryData
-            ? Directory.CreateTempSubdirectory("helloaspire-").FullName
+            ? Path.Combine(Path.GetTempPath(), $"helloaspire-{Guid.NewGuid():N}")
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port)
             .WithInitFiles(settings.SeedDirectory);
@@ -72,9 +75,9 @@ public static partial class HelloDatabaseBuilderExtensions
                 .WithDataDeletedOnStop();
         }
 
-        return server.AddDatabase(databaseName);
+        return (server.AddDatabase(databaseName), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);
     }
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "PostgreSQL: {Mode} mode, because {Reason}.")]
-    private static partial void LogModeChoice(ILogger logger, PostgresMode mode, string reason);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "PostgreSQL: {Mode} mode, because {Reason}. Data: {DataLocation}.")]
+    private static partial void LogModeChoice(ILogger logger, PostgresMode mode, string reason, string dataLocation);
 }

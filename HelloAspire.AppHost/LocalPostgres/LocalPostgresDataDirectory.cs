@@ -41,13 +41,24 @@ public sealed class LocalPostgresDataDirectory(string root)
             : LocalPostgresDataState.Empty;
     }
 
-    /// <summary>Deletes throwaway data, after waiting (bounded) for the server to remove its postmaster.pid on shutdown.</summary>
+    /// <summary>
+    /// Deletes throwaway data once the AppHost has stopped: the server (if DCP has not stopped it yet) gets a fast
+    /// shutdown first, so that nothing is deleted under a running server.
+    /// </summary>
     internal void Delete()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (File.Exists(PidFile) && DateTime.UtcNow < deadline)
+        if (PostmasterPidFile.ReadPid(PidFile) is { } pid)
         {
-            Thread.Sleep(20);
+            try
+            {
+                using var server = System.Diagnostics.Process.GetProcessById(pid);
+                ServerAccount.SignalFastShutdown(pid);
+                server.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+            catch (ArgumentException)
+            {
+                // Not running any more: a stale postmaster.pid.
+            }
         }
 
         if (Directory.Exists(Root))
