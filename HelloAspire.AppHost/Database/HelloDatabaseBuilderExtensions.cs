@@ -57,7 +57,7 @@ public static partial class HelloDatabaseBuilderExtensions
         }
 
         server.WithDataVolume();
-        return (server.AddDatabase(databaseName), $"the container volume {server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single().Source}");
+        return (server.AddDatabase(databaseName), $"the container volume {server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source}");
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

@@ -1,0 +1,50 @@
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>A failing seed script fails the start, names itself, and is not half-reused: fixing it is enough.</summary>
+public sealed class SeedFailureTests : IDisposable
+{
+    private readonly TemporaryDirectory _data = new();
+    private readonly TemporaryDirectory _seed = new();
+
+    [Fact]
+    public async Task AFailingSeedScriptFailsTheStartAndTheFixedScriptSeedsAFreshDirectory()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var script = _seed.Combine("01-hello.sql");
+        await File.WriteAllTextAsync(script, "CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL;", ct);
+        var args = HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}");
+
+        var broken = await HelloApp.StartAsync(args, ct);
+        var workerAfterFailure = await broken.WaitForWorkerToEndAsync(ct);
+        var postgresLog = await broken.LogsOfAsync("postgres", ct);
+        await broken.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Equal(KnownResourceStates.FailedToStart, workerAfterFailure.State?.Text);
+        Assert.Contains("Seed script '01-hello.sql' failed", postgresLog);
+        Assert.Contains("syntax error", postgresLog);
+        Assert.True(File.Exists(_data.Combine("initializing")), "the unfinished directory must stay marked");
+
+        await File.WriteAllTextAsync(script, await File.ReadAllTextAsync(Path.Combine(RepositorySeed, "01-hello.sql"), ct), ct);
+        var fixedApp = await HelloApp.StartAsync(args, ct);
+        var worker = await fixedApp.WaitForWorkerToEndAsync(ct);
+        var workerLog = await fixedApp.LogsOfAsync("worker", ct);
+        postgresLog = await fixedApp.LogsOfAsync("postgres", ct);
+        await fixedApp.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("Hello world", workerLog);
+        Assert.Contains("did not finish; initializing it again", postgresLog);
+        Assert.False(File.Exists(_data.Combine("initializing")));
+    }
+
+    private static string RepositorySeed =>
+        Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed"));
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _seed.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>Bad input reaches the user as one clear line and a distinct exit code, never as a stack trace alone.</summary>
+public sealed class WorkerFailureTests : IDisposable
+{
+    private static readonly TimeSpan s_workerRunTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TemporaryDirectory _data = new();
+    private readonly TemporaryDirectory _seed = new();
+
+    [Theory]
+    [InlineData("", 4, "Table 'hello' does not exist in database 'hello'")]
+    [InlineData("CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL);", 5, "Table 'hello' in database 'hello' has no rows")]
+    public async Task WorkerSaysWhatIsMissingAndExitsNonZero(string seed, int exitCode, string message)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await File.WriteAllTextAsync(_seed.Combine("01-schema.sql"), seed, ct);
+        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}"), ct);
+
+        var worker = await app.WaitForWorkerToEndAsync(ct);
+        var log = await app.LogsOfAsync("worker", ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Equal(exitCode, worker.ExitCode);
+        Assert.Contains(message, log);
+        Assert.DoesNotContain("   at ", log);
+    }
+
+    [Fact]
+    public async Task WorkerRunOnItsOwnNamesTheMissingConnectionStringKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var model = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path), ct);
+        var project = model.Resource<ProjectResource>("worker").GetProjectMetadata().ProjectPath;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var worker = Path.Combine(Path.GetDirectoryName(project)!, "bin", configuration, "net10.0", "HelloAspire.Worker.dll");
+
+        var startInfo = new ProcessStartInfo("dotnet", [worker]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        startInfo.Environment.Remove("ConnectionStrings__hello");
+        using var process = Process.Start(startInfo)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(s_workerRunTimeout);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var line = Assert.Single((await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("HelloAspire.Worker cannot start: ConnectionStrings:hello is not set.", line);
+        Assert.Equal("", await output);
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _seed.Dispose();
+    }
+}
