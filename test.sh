@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries),
+# Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries, Node.js),
 # builds, runs every test, checks that nothing was left behind, and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,11 +29,23 @@ install_postgres_binaries() {
     apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 }
 
+install_node() {
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "error: Node.js is missing (the node-client tests run it). Install Node.js 18 or later with npm, then run ./test.sh again." >&2
+        exit 1
+    fi
+    say "Installing Node.js (Debian packages 'nodejs' and 'npm')"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+
 if ! command -v dotnet >/dev/null; then
     echo "error: the .NET SDK is missing. Install .NET SDK 10.0.400 or later (https://dot.net), then run ./test.sh again." >&2
     exit 1
 fi
 have_postgres_binaries || install_postgres_binaries
+{ command -v node && command -v npm; } >/dev/null || install_node
 
 say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly

@@ -1,4 +1,5 @@
 using HelloAspire.AppHost.Database;
+using HelloAspire.AppHost.NodeClient;
 using HelloAspire.AppHost.RunOnce;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -9,10 +10,18 @@ builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWai
 // A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README).
 var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 
+// Both clients run once, like the tutorial's app: show their output and exit codes here, not only on the dashboard.
+var exitWithClients = builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting);
+
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
     .WithReference(hello)
     .WaitFor(hello)
-    // The worker runs once, like the tutorial's app: show its output and exit code here, not only on the dashboard.
-    .WithConsoleEcho(exitAppHost: builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting));
+    .WithConsoleEcho(exitWithClients);
+
+// The tutorial's own Node.js client, unchanged: it reads PG* like the compose file's environment block.
+builder.AddNodeClient("node-client", "../node-client")
+    ?.WithPostgresEnvironment(hello)
+    .WaitFor(hello)
+    .WithConsoleEcho(exitWithClients);
 
 builder.Build().Run();

@@ -75,7 +75,7 @@ public sealed class AppModelTests
     public async Task ExistingModeStartsNoServerAndPassesTheConfiguredConnectionString()
     {
         await using var builder = await AppModel.CreateAsync(
-            ["--ConnectionStrings:hello=Host=db.example;Database=hello;Username=app;Password=from-config"], Ct);
+            ["--ConnectionStrings:hello=Host=db.example;Database=hello;Username=app;Password=from-config", "--NodeClient:Enabled=false"], Ct);
 
         Assert.DoesNotContain(builder.Resources, r => r.Name == "postgres");
         Assert.Empty(builder.Resources.OfType<ContainerResource>());

@@ -17,7 +17,8 @@ public sealed class ManifestTests : IDisposable
     public async Task PublishingDeclaresContainerPostgresTheWorkersConnectionAndASecretPassword()
     {
         // Local mode and a known password in configuration: publishing must ignore the first and never write the second.
-        var (manifestText, manifest) = await PublishAsync("--Postgres:Mode=local", $"--Parameters:postgres-password={PasswordFromUserSecrets}");
+        var manifestText = await PublishAsync("--Postgres:Mode=local", $"--Parameters:postgres-password={PasswordFromUserSecrets}");
+        using var manifest = JsonDocument.Parse(manifestText);
         var resources = manifest.RootElement.GetProperty("resources");
 
         var postgres = resources.GetProperty("postgres");
@@ -37,11 +38,20 @@ public sealed class ManifestTests : IDisposable
         Assert.True(password.GetProperty("secret").GetBoolean());
         Assert.True(password.GetProperty("default").GetProperty("generate").GetProperty("minLength").GetInt32() >= 22);
 
+        var nodeClient = resources.GetProperty("node-client");
+        Assert.Equal("container.v1", nodeClient.GetProperty("type").GetString());
+        Assert.EndsWith("Dockerfile", nodeClient.GetProperty("build").GetProperty("dockerfile").GetString());
+        Assert.Equal("{postgres.bindings.tcp.host}", nodeClient.GetProperty("env").GetProperty("PGHOST").GetString());
+        Assert.Equal("{postgres.bindings.tcp.port}", nodeClient.GetProperty("env").GetProperty("PGPORT").GetString());
+        Assert.Equal("{postgres-password.value}", nodeClient.GetProperty("env").GetProperty("PGPASSWORD").GetString());
+        Assert.Equal("hello", nodeClient.GetProperty("env").GetProperty("PGDATABASE").GetString());
+        Assert.False(resources.TryGetProperty("node-client-install", out _), "npm ci is a run-mode step only");
+
         Assert.DoesNotContain(PasswordFromUserSecrets, manifestText);
         Assert.DoesNotContain("executable.v0", manifestText);
     }
 
-    private async Task<(string Text, JsonDocument Json)> PublishAsync(params string[] settings)
+    private async Task<string> PublishAsync(params string[] settings)
     {
         var manifestPath = _output.Combine("aspire-manifest.json");
         var appHost = typeof(HelloDatabaseBuilderExtensions).Assembly.Location;
@@ -70,8 +80,7 @@ public sealed class ManifestTests : IDisposable
 
         Assert.True(process.ExitCode == 0, $"publish failed ({process.ExitCode}): {await output}{await errors}");
         Assert.DoesNotContain(PasswordFromUserSecrets, await output + await errors);
-        var text = await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
-        return (text, JsonDocument.Parse(text));
+        return await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
     }
 
     public void Dispose() => _output.Dispose();

@@ -27,7 +27,7 @@ public static partial class HelloDatabaseBuilderExtensions
 
         var (database, dataLocation) = choice.Mode switch
         {
-            PostgresMode.Existing => (builder.AddConnectionString(databaseName), $"ConnectionStrings:{databaseName}"),
+            PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName), $"the server in ConnectionStrings:{databaseName}"),
             PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
             _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
@@ -42,6 +42,18 @@ public static partial class HelloDatabaseBuilderExtensions
 
         return database;
     }
+
+    /// <summary>The database in <c>ConnectionStrings:&lt;name&gt;</c>, used as it is: ready at once, nothing started.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddExistingPostgresDatabase(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddResource(new ExistingPostgresDatabaseResource(name, builder.Configuration.GetConnectionString(name)
+                ?? throw new DistributedApplicationException($"ConnectionStrings:{name} is not set.")))
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Running,
+                Properties = [new(CustomResourceKnownProperties.Source, $"ConnectionStrings:{name}")],
+            })
+            .ExcludeFromManifest();
 
     private static (IResourceBuilder<IResourceWithConnectionString>, string DataLocation) AddContainerDatabase(
         this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings)

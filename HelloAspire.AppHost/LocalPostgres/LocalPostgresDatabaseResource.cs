@@ -17,7 +17,7 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
         Parent.CombineProperties(
         [
-            new("Database", ReferenceExpression.Create($"{DatabaseName}")),
+            new("DatabaseName", ReferenceExpression.Create($"{DatabaseName}")),
             new("Uri", Parent.UriExpression(DatabaseName)),
         ]);
 }

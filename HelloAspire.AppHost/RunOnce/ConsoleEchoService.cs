@@ -11,11 +11,19 @@ internal sealed partial class ConsoleEchoService(
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(model.Resources
+    private readonly Lock _exitLock = new();
+    private readonly HashSet<string> _runningUntilExit = [];
+    private int _exitCode;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var echoed = model.Resources
             .Select(resource => (resource, annotation: resource.Annotations.OfType<ConsoleEchoAnnotation>().LastOrDefault()))
             .Where(x => x.annotation is not null)
-            .SelectMany(x => new[] { EchoLogsAsync(x.resource, stoppingToken), ReportExitsAsync(x.resource, x.annotation!, stoppingToken) }));
+            .ToList();
+        _runningUntilExit.UnionWith(echoed.Where(x => x.annotation!.ExitAppHost).Select(x => x.resource.Name));
+        return Task.WhenAll(echoed.SelectMany(x => new[] { EchoLogsAsync(x.resource, stoppingToken), ReportExitsAsync(x.resource, x.annotation!, stoppingToken) }));
+    }
 
     private async Task EchoLogsAsync(IResource resource, CancellationToken stoppingToken)
     {
@@ -58,8 +66,7 @@ internal sealed partial class ConsoleEchoService(
                     LogEnded(logger, resource.Name, state!, exitCode);
                     if (annotation.ExitAppHost)
                     {
-                        Environment.ExitCode = exitCode;
-                        lifetime.StopApplication();
+                        OneEnded(resource.Name, exitCode);
                         return;
                     }
                 }
@@ -71,6 +78,24 @@ internal sealed partial class ConsoleEchoService(
         {
             // The AppHost is stopping.
         }
+    }
+
+    /// <summary>Once every resource that ends the AppHost has ended, stop it, exiting with the first failure's code (else 0).</summary>
+    private void OneEnded(string resource, int exitCode)
+    {
+        lock (_exitLock)
+        {
+            _runningUntilExit.Remove(resource);
+            _exitCode = _exitCode != 0 ? _exitCode : exitCode;
+            if (_runningUntilExit.Count > 0)
+            {
+                return;
+            }
+
+            Environment.ExitCode = _exitCode;
+        }
+
+        lifetime.StopApplication();
     }
 
     /// <summary>The line as the resource wrote it: without the orchestrator's timestamp and the console colours.</summary>

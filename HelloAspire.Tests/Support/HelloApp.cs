@@ -9,9 +9,12 @@ public static class HelloApp
     public static readonly TimeSpan WorkerTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan ServerExitTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>Arguments for local mode on the test's own data directory.</summary>
+    /// <summary>
+    /// Arguments for local mode on the test's own data directory, without the Node.js client (it shares one
+    /// node_modules folder; its own tests turn it on).
+    /// </summary>
     public static string[] LocalMode(string dataDirectory, params string[] more) =>
-        ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", .. more];
+        ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", "--NodeClient:Enabled=false", .. more];
 
     public static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -36,11 +39,14 @@ public static class HelloApp
     }
 
     /// <summary>Waits until the worker has run and ended; returns its final snapshot (state, exit code).</summary>
-    public static async Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken)
+    public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
+        app.WaitForRunOnceResourceToEndAsync("worker", cancellationToken);
+
+    public static async Task<CustomResourceSnapshot> WaitForRunOnceResourceToEndAsync(this DistributedApplication app, string resourceName, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(WorkerTimeout, cancellationToken);
         var ended = await app.ResourceNotifications.WaitForResourceAsync(
-            "worker",
+            resourceName,
             e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state),
             timeout.Token);
         return ended.Snapshot;

@@ -1,0 +1,55 @@
+namespace HelloAspire.AppHost.NodeClient;
+
+/// <summary>
+/// A Node.js program run with what Aspire.Hosting itself offers (Aspire's JavaScript hosting package is not used):
+/// <c>node</c> as an executable, <c>npm ci</c> first when its dependencies are missing, and a Dockerfile to publish.
+/// </summary>
+public static partial class NodeClientExtensions
+{
+    public const string EnabledSetting = "NodeClient:Enabled";
+
+    /// <summary>
+    /// Adds <c>node index.js</c> in <paramref name="directory"/>, or nothing (and the AppHost logs why) when
+    /// <c>NodeClient:Enabled</c> is false or, when running, Node.js is not on the PATH.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource>? AddNodeClient(this IDistributedApplicationBuilder builder, string name, string directory)
+    {
+        var workingDirectory = Path.GetFullPath(directory, builder.AppHostDirectory);
+        var leftOutBecause =
+            !builder.Configuration.GetValue(EnabledSetting, defaultValue: true) ? $"{EnabledSetting} is false"
+            : builder.ExecutionContext.IsRunMode && FindOnPath("node") is null ? "node is not on the PATH (install Node.js 18 or later, Debian: apt-get install nodejs npm)"
+            : null;
+        if (leftOutBecause is not null)
+        {
+            builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+            {
+                var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NodeClientExtensions).Namespace!);
+                LogLeftOut(logger, name, leftOutBecause);
+                return Task.CompletedTask;
+            });
+            return null;
+        }
+
+        var client = builder.AddExecutable(name, "node", workingDirectory, "index.js")
+            // Deployed as the image its Dockerfile builds: azd cannot run a host executable.
+            .PublishAsDockerFile();
+
+        if (builder.ExecutionContext.IsRunMode && !Directory.Exists(Path.Combine(workingDirectory, "node_modules")))
+        {
+            var install = builder.AddExecutable($"{name}-install", "npm", workingDirectory, "ci", "--no-audit", "--no-fund")
+                .ExcludeFromManifest();
+            client.WaitForCompletion(install);
+        }
+
+        return client;
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "{Resource} left out: {Reason}.")]
+    private static partial void LogLeftOut(ILogger logger, string resource, string reason);
+}

@@ -1,0 +1,97 @@
+using HelloAspire.AppHost.LocalPostgres;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The tutorial's Node.js client, run by the AppHost with nothing but PG* variables.</summary>
+public sealed class NodeClientTests : IDisposable
+{
+    private static readonly string[] s_pgVariables = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+
+    private readonly TemporaryDirectory _data = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task NodeClientSaysHelloFromTheSameDatabase()
+    {
+        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), Ct);
+
+        var client = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
+        var log = await app.LogsOfAsync("node-client", Ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+
+        Assert.Equal(0, client.ExitCode);
+        Assert.Contains("Hello world", log);
+    }
+
+    [Fact]
+    public async Task TurningTheClientOffRemovesItFromTheModel()
+    {
+        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path), Ct);
+
+        Assert.DoesNotContain(builder.Resources, r => r.Name.StartsWith("node-client", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LocalModeGivesThePgVariablesOfTheLocalServer()
+    {
+        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), Ct);
+        var server = builder.Resource<LocalPostgresServerResource>("postgres");
+
+        var pg = await PgVariablesAsync(builder);
+
+        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
+        AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
+        Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
+        Assert.Same(server.PasswordParameter, Assert.Single(pg["PGPASSWORD"].ValueProviders));
+        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ContainerModeGivesThePgVariablesOfTheContainer()
+    {
+        await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=container", "--NodeClient:Enabled=true"], Ct);
+        var server = builder.Resource<PostgresServerResource>("postgres");
+
+        var pg = await PgVariablesAsync(builder);
+
+        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
+        AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
+        Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
+        Assert.Same(server.PasswordParameter, Assert.Single(pg["PGPASSWORD"].ValueProviders));
+        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ExistingModeGivesThePgVariablesOfTheConfiguredServer()
+    {
+        await using var builder = await AppModel.CreateAsync(
+            ["--ConnectionStrings:hello=Host=db.example;Port=6543;Username=app;Password=s3cret;Database=hello", "--NodeClient:Enabled=true"], Ct);
+
+        var pg = await PgVariablesAsync(builder);
+
+        Assert.Equal("db.example", await pg["PGHOST"].GetValueAsync(Ct));
+        Assert.Equal("6543", await pg["PGPORT"].GetValueAsync(Ct));
+        Assert.Equal("app", await pg["PGUSER"].GetValueAsync(Ct));
+        Assert.Equal("s3cret", await pg["PGPASSWORD"].GetValueAsync(Ct));
+        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+    }
+
+    private static async Task<Dictionary<string, ReferenceExpression>> PgVariablesAsync(IDistributedApplicationTestingBuilder builder)
+    {
+        var client = builder.Resource<ExecutableResource>("node-client");
+        Assert.Contains(client.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "hello");
+        var environment = await AppModel.EnvironmentAsync(client);
+        return s_pgVariables.ToDictionary(name => name, name => Assert.IsType<ReferenceExpression>(environment[name]));
+    }
+
+    private static void AssertEndpoint(ReferenceExpression expression, IResourceWithEndpoints server, EndpointProperty property)
+    {
+        var endpoint = Assert.IsType<EndpointReferenceExpression>(Assert.Single(expression.ValueProviders));
+        Assert.Same(server, endpoint.Endpoint.Resource);
+        Assert.Equal(property, endpoint.Property);
+    }
+
+    public void Dispose() => _data.Dispose();
+}
