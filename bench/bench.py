@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Time-to-hello benchmark: HelloAspire's AppHost against the bare PostgreSQL floor, in one run.
+
+    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite]
+
+Prints a table (median/min/max over the runs), the ratios, the peak memory of the AppHost's whole process tree,
+the seed-scale ratio and the wall time of the test suite. Needs what ./test.sh installs; builds Release first
+(not timed). Every data directory it makes is its own and is deleted at the end.
+"""
+import argparse
+import glob
+import os
+import pwd
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APPHOST = os.path.join(ROOT, "HelloAspire.AppHost")
+HELLO_SEED = os.path.join(ROOT, "seed", "01-hello.sql")
+AS_ROOT = os.geteuid() == 0
+
+
+def bindir():
+    found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+    if found and os.path.exists(os.path.join(found, "initdb")):
+        return found
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
+    if not candidates:
+        sys.exit("error: PostgreSQL's server binaries are missing; run ./test.sh once (it installs them).")
+    return candidates[-1]
+
+
+BIN = bindir()
+
+
+def as_server(cmd):
+    """PostgreSQL refuses root: run as 'postgres', exactly as the app does (setpriv, in place)."""
+    if not AS_ROOT:
+        return cmd
+    account = pwd.getpwnam("postgres")
+    return ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups", "--"] + cmd
+
+
+def own(path):
+    if AS_ROOT:
+        account = pwd.getpwnam("postgres")
+        os.chown(path, account.pw_uid, account.pw_gid)
+
+
+def new_root():
+    root = tempfile.mkdtemp(prefix="helloaspire-bench-")
+    os.chmod(root, 0o755)
+    return root
+
+
+class Floor:
+    """initdb + start + seed + SELECT with psql, with the app's initdb/auth options and no orchestration."""
+
+    def __init__(self, root):
+        self.root = root
+        self.data = os.path.join(root, "pgdata")
+        self.socket = os.path.join(root, "socket")
+        self.env = dict(os.environ, PGPASSWORD="bench-password-0123456789", PGHOST=self.socket, PGPORT="5432", PGUSER="postgres")
+
+    def initdb(self):
+        os.makedirs(self.socket, mode=0o700)
+        own(self.socket)
+        pwfile = os.path.join(self.root, "pwfile")
+        with open(pwfile, "w") as f:
+            f.write(self.env["PGPASSWORD"] + "\n")
+        os.chmod(pwfile, 0o600)
+        own(pwfile)
+        os.makedirs(self.data, mode=0o700)
+        own(self.data)
+        subprocess.run(as_server([f"{BIN}/initdb", f"--pgdata={self.data}", "--username=postgres", f"--pwfile={pwfile}",
+                                  "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-instructions"]),
+                       check=True, stdout=subprocess.DEVNULL)
+        os.remove(pwfile)
+
+    def start(self):
+        subprocess.run(as_server([f"{BIN}/pg_ctl", "-D", self.data, "-w", "-l", os.path.join(self.data, "log"), "start",
+                                  "-o", f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={self.socket} -p 5432"]),
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        subprocess.run(as_server([f"{BIN}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"]), check=True, stdout=subprocess.DEVNULL)
+
+    def psql(self, *args, database="postgres"):
+        return subprocess.run([f"{BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, *args],
+                              env=self.env, check=True, capture_output=True, text=True).stdout
+
+    def select_hello(self):
+        out = self.psql("-tAc", "SELECT message FROM hello ORDER BY id LIMIT 1", database="hello")
+        assert out.strip() == "Hello world", out
+
+
+def floor_cold():
+    root = new_root()
+    try:
+        floor = Floor(root)
+        started = time.perf_counter()
+        floor.initdb()
+        floor.start()
+        floor.psql("-c", "CREATE DATABASE hello")
+        floor.psql("-f", HELLO_SEED, database="hello")
+        floor.select_hello()
+        elapsed = time.perf_counter() - started
+        floor.stop()
+        return elapsed, None
+    finally:
+        shutil.rmtree(root)
+
+
+def prepared_floor():
+    root = new_root()
+    floor = Floor(root)
+    floor.initdb()
+    floor.start()
+    floor.psql("-c", "CREATE DATABASE hello")
+    floor.psql("-f", HELLO_SEED, database="hello")
+    floor.stop()
+    return floor
+
+
+def floor_warm(floor):
+    started = time.perf_counter()
+    floor.start()
+    floor.select_hello()
+    elapsed = time.perf_counter() - started
+    floor.stop()
+    return elapsed, None
+
+
+def tree_rss_kib(pid):
+    """Resident memory of a process and all its descendants, from /proc."""
+    children = {}
+    rss = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/status") as f:
+                kib = next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+        except (FileNotFoundError, ProcessLookupError, StopIteration, PermissionError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = kib
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def apphost(data_directory, *settings):
+    """The AppHost as a user launches it (dotnet run, default profile, no build), until it exits with the clients."""
+    cmd = ["dotnet", "run", "--project", APPHOST, "--configuration", "Release", "--no-build", "--",
+           "--ExitWithWorker=true", f"--Postgres:DataDirectory={data_directory}", *settings]
+    peak = [0]
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_kib(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = process.stdout.read()
+    process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0 or "Hello world" not in output:
+        sys.exit(f"error: the AppHost failed (exit {process.returncode}):\n{output[-3000:]}")
+    return elapsed, peak[0]
+
+
+def app_cold(*settings):
+    root = new_root()
+    try:
+        return apphost(os.path.join(root, "data"), *settings)
+    finally:
+        shutil.rmtree(root)
+
+
+def measure(name, runs, action, results):
+    values, peaks = [], []
+    for _ in range(runs):
+        seconds, peak = action()
+        values.append(seconds)
+        if peak:
+            peaks.append(peak)
+    results[name] = (values, peaks)
+    print(f"  {name:<12} median {statistics.median(values):6.2f} s  min {min(values):6.2f}  max {max(values):6.2f}"
+          + (f"  peak tree RSS {max(peaks) / 1024:6.0f} MiB" if peaks else ""), flush=True)
+
+
+def generate_big_seed(path, megabytes):
+    """~N MB of pg_dump output (COPY of generated rows), made by a throwaway server, never committed."""
+    floor = prepared_floor()
+    try:
+        floor.start()
+        rows = megabytes * 10_000
+        floor.psql("-c", "CREATE TABLE big (id bigint PRIMARY KEY, payload text NOT NULL)", database="hello")
+        floor.psql("-c", f"INSERT INTO big SELECT g, repeat(md5(g::text), 2) || ' ' || g FROM generate_series(1, {rows}) g", database="hello")
+        with open(path, "w") as f:
+            subprocess.run([f"{BIN}/pg_dump", "--no-owner", "--table=big", "hello"], env=floor.env, check=True, stdout=f)
+        floor.stop()
+    finally:
+        shutil.rmtree(floor.root)
+    return os.path.getsize(path)
+
+
+def psql_load(path):
+    floor = prepared_floor()
+    try:
+        floor.start()
+        started = time.perf_counter()
+        floor.psql("-f", path, database="hello")
+        elapsed = time.perf_counter() - started
+        floor.stop()
+        return elapsed, None
+    finally:
+        shutil.rmtree(floor.root)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed-mb", type=int, default=100)
+    parser.add_argument("--skip-suite", action="store_true")
+    args = parser.parse_args()
+
+    print("Building (Release, not timed) ...", flush=True)
+    subprocess.run(["dotnet", "build", os.path.join(ROOT, "HelloAspire.sln"), "-c", "Release", "--nologo", "-clp:ErrorsOnly"],
+                   check=True, stdout=subprocess.DEVNULL)
+    print(f"PostgreSQL binaries: {BIN}; {os.cpu_count()} cores; running as {'root' if AS_ROOT else 'a user'}")
+    results = {}
+    measure("floor-cold", args.runs, floor_cold, results)
+    warm_floor = prepared_floor()
+    try:
+        measure("floor-warm", args.runs, lambda: floor_warm(warm_floor), results)
+    finally:
+        shutil.rmtree(warm_floor.root)
+    measure("cold", args.runs, app_cold, results)
+    kept = new_root()
+    try:
+        apphost(os.path.join(kept, "data"))
+        measure("warm", args.runs, lambda: apphost(os.path.join(kept, "data")), results)
+    finally:
+        shutil.rmtree(kept)
+
+    med = {name: statistics.median(values) for name, (values, _) in results.items()}
+    peak = max(max(p) for _, p in results.values() if p)
+    print(f"\n  cold / floor-cold = {med['cold'] / med['floor-cold']:.2f}   (target <= 2.5)")
+    print(f"  warm / floor-warm = {med['warm'] / med['floor-warm']:.2f}   (target <= 4)")
+    print(f"  peak RSS of the AppHost's process tree (AppHost, DCP, dashboard, postgres, clients): {peak / 1024:.0f} MiB")
+
+    if args.seed_mb > 0:
+        seed_dir = tempfile.mkdtemp(prefix="helloaspire-bench-seed-")
+        try:
+            size = generate_big_seed(os.path.join(seed_dir, "02-big.sql"), args.seed_mb)
+            shutil.copy(HELLO_SEED, seed_dir)
+            print(f"\n  seed scale: {size / 1e6:.0f} MB pg_dump, {args.seed_mb * 10_000} rows", flush=True)
+            measure("psql -f", 3, lambda: psql_load(os.path.join(seed_dir, "02-big.sql")), results)
+            measure("cold+seed", 3, lambda: app_cold(f"--Postgres:SeedDirectory={seed_dir}"), results)
+            extra = statistics.median(results["cold+seed"][0]) - med["cold"]
+            print(f"  seed load by the app (cold+seed - cold) / psql -f = {extra / statistics.median(results['psql -f'][0]):.2f}   (target <= 1.1)")
+        finally:
+            shutil.rmtree(seed_dir)
+
+    if not args.skip_suite:
+        started = time.perf_counter()
+        subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build"],
+                       check=True, stdout=subprocess.DEVNULL)
+        print(f"\n  test suite: {time.perf_counter() - started:.1f} s   (target <= 60)")
+
+
+if __name__ == "__main__":
+    main()
