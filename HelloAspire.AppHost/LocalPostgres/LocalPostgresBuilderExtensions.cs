@@ -32,6 +32,14 @@ public static class LocalPostgresBuilderExtensions
         var data = new LocalPostgresDataDirectory(dataDirectory);
         var server = new LocalPostgresServerResource(name, passwordParameter, installation, data, account);
 
+        // The first start's initdb and seed need nothing from DCP: run them while DCP and the dashboard start.
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            var start = NewStart(server, e.Services);
+            server.EarlyStart = (start, start.PrepareAsync(e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
+            return Task.CompletedTask;
+        });
+
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey, _ => new LocalPostgresHealthCheck(server), failureStatus: null, tags: null));
 
@@ -47,13 +55,11 @@ public static class LocalPostgresBuilderExtensions
             .WithHealthCheck(healthCheckKey)
             .OnBeforeResourceStarted(static async (server, e, cancellationToken) =>
             {
-                var start = new LocalPostgresStart(
-                    server,
-                    e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
-                    e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
-                    e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+                // The first start was prepared early (above); a restart from the dashboard prepares now.
+                var (start, prepared) = server.EarlyStart ?? (NewStart(server, e.Services), null);
+                server.EarlyStart = null;
                 server.CurrentStart = start;
-                await start.PrepareAsync(cancellationToken);
+                await (prepared ?? start.PrepareAsync(cancellationToken));
                 start.BeginCompletingStart();
             })
             .OnResourceStopped(static (server, _, _) =>
@@ -143,6 +149,12 @@ public static class LocalPostgresBuilderExtensions
             // The AppHost is stopping.
         }
     }
+
+    private static LocalPostgresStart NewStart(LocalPostgresServerResource server, IServiceProvider services) =>
+        new(server,
+            services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 
     private static List<string> ServerArguments(LocalPostgresServerResource server)
     {
