@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
@@ -33,12 +34,7 @@ public static class LocalPostgresBuilderExtensions
         var server = new LocalPostgresServerResource(name, passwordParameter, installation, data, account);
 
         // The first start's initdb and seed need nothing from DCP: run them while DCP and the dashboard start.
-        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
-        {
-            var start = NewStart(server, e.Services);
-            server.EarlyStart = (start, start.PrepareAsync(e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
-            return Task.CompletedTask;
-        });
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LocalPostgresEarlyStart>());
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey, _ => new LocalPostgresHealthCheck(server), failureStatus: null, tags: null));
@@ -59,7 +55,7 @@ public static class LocalPostgresBuilderExtensions
                 var (start, prepared) = server.EarlyStart ?? (NewStart(server, e.Services), null);
                 server.EarlyStart = null;
                 server.CurrentStart = start;
-                await (prepared ?? start.PrepareAsync(cancellationToken));
+                await (prepared ?? start.PrepareAsync(firstStart: false, cancellationToken));
                 start.BeginCompletingStart();
             })
             .OnResourceStopped(static (server, _, _) =>
@@ -150,7 +146,7 @@ public static class LocalPostgresBuilderExtensions
         }
     }
 
-    private static LocalPostgresStart NewStart(LocalPostgresServerResource server, IServiceProvider services) =>
+    internal static LocalPostgresStart NewStart(LocalPostgresServerResource server, IServiceProvider services) =>
         new(server,
             services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),

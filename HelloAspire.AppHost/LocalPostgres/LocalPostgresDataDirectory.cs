@@ -24,6 +24,96 @@ public sealed class LocalPostgresDataDirectory(string root)
 
     internal string PasswordVerifierFile => Path.Combine(Root, "password.verifier");
 
+    internal string LockFile => Path.Combine(Root, "apphost.lock");
+
+    /// <summary>
+    /// Takes the data for this AppHost (an exclusive advisory lock, held until it exits), so that a second AppHost on
+    /// the same data fails at once, before it could touch a directory the first one is initializing or serving.
+    /// </summary>
+    internal FileStream Lock()
+    {
+        try
+        {
+            var lockFile = new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockFile.SetLength(0);
+            lockFile.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n"));
+            lockFile.Flush();
+            return lockFile;
+        }
+        catch (IOException ex)
+        {
+            throw new LocalPostgresException(
+                $"The data in '{Root}' is in use by another AppHost (process {LockHolder()}); it was not touched. " +
+                "Fix: stop that AppHost first, or give this one its own Postgres:DataDirectory.", ex);
+        }
+    }
+
+    /// <summary>A unix socket path holds at most 107 bytes; PostgreSQL's is the socket directory plus "/.s.PGSQL.nnnnn".</summary>
+    internal void EnsureSocketPathFits()
+    {
+        const int maxSocketPath = 107;
+        var socketPath = Path.Combine(SocketDirectory, ".s.PGSQL.65535");
+        if (System.Text.Encoding.UTF8.GetByteCount(socketPath) > maxSocketPath)
+        {
+            throw new LocalPostgresException(
+                $"The data directory '{Root}' is too long a path for the server's unix socket ({socketPath.Length} of at most {maxSocketPath} characters). " +
+                "Fix: set Postgres:DataDirectory to a shorter path.");
+        }
+    }
+
+    /// <summary>The pid the holding AppHost wrote; read without taking the lock (FileShare.ReadWrite asks for none).</summary>
+    private string LockHolder()
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(LockFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            return reader.ReadToEnd().Trim();
+        }
+        catch (IOException ex)
+        {
+            return $"unknown: {ex.Message}";
+        }
+    }
+
+    /// <summary>
+    /// A server of an earlier run that is still shutting down (DCP stops it just after its AppHost exits) holds
+    /// postmaster.pid: wait a little for it; a stale file of a dead server is left to PostgreSQL, which replaces it.
+    /// </summary>
+    internal async Task WaitForEarlierServerToExitAsync(CancellationToken cancellationToken)
+    {
+        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !IsPostgres(pid))
+        {
+            return;
+        }
+
+        try
+        {
+            using var earlier = System.Diagnostics.Process.GetProcessById(pid);
+            await earlier.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (ArgumentException)
+        {
+            // It exited in the meantime.
+        }
+        catch (TimeoutException ex)
+        {
+            throw new LocalPostgresException(
+                $"A postgres server (process {pid}) still runs on '{PgData}'. Fix: stop it (kill -INT {pid}), or use another Postgres:DataDirectory.", ex);
+        }
+    }
+
+    private static bool IsPostgres(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() is "postgres" or "postmaster";
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false; // no such process
+        }
+    }
+
     public LocalPostgresDataState Inspect()
     {
         if (File.Exists(InitializingMarker))

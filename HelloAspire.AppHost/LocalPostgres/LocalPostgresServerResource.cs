@@ -62,6 +62,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         $"The data in '{Data.Root}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
         $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{Data.Root}'.";
 
+    /// <summary>This AppHost's hold on the data directory (see <see cref="LocalPostgresDataDirectory.Lock"/>), released when it stops.</summary>
+    internal FileStream? DataLock { get; set; }
+
     /// <summary>The first start, prepared (initdb, seed) while the AppHost starts; taken by the first real start.</summary>
     internal (LocalPostgresStart Start, Task? Prepared)? EarlyStart { get; set; }
 

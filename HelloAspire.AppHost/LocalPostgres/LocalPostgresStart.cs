@@ -29,10 +29,17 @@ internal sealed class LocalPostgresStart(
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs before DCP starts the server. A failure is reported on the resource's log and the AppHost's console, then fails the start.</summary>
-    public async Task PrepareAsync(CancellationToken cancellationToken)
+    /// <param name="firstStart">The AppHost's first start of the server: also checks that a configured port is free (on a restart, DCP's proxy holds it).</param>
+    /// <param name="cancellationToken">Stops the preparation (the AppHost is stopping).</param>
+    public async Task PrepareAsync(bool firstStart, CancellationToken cancellationToken)
     {
         try
         {
+            if (firstStart)
+            {
+                EnsureConfiguredPortIsFree();
+            }
+
             await PrepareDataDirectoryAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -62,10 +69,22 @@ internal sealed class LocalPostgresStart(
         var account = server.Account;
         Directory.CreateDirectory(Path.GetDirectoryName(data.Root)!);
         account.EnsureCanTraverse(data.Root);
+        data.EnsureSocketPathFits();
+        var state = data.Inspect();
+        if (state == LocalPostgresDataState.Foreign)
+        {
+            throw new LocalPostgresException(
+                $"'{data.PgData}' holds files that are not a PostgreSQL data directory, so HelloAspire will not touch them. " +
+                "Fix: move them away, or set Postgres:DataDirectory to an empty or new directory.");
+        }
+
+        account.CreatePrivateDirectory(data.Root);
+        server.DataLock ??= data.Lock();
+        await data.WaitForEarlierServerToExitAsync(cancellationToken);
         var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
             ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
 
-        switch (data.Inspect())
+        switch (state)
         {
             case LocalPostgresDataState.Initialized:
                 var version = data.ServerVersion();
@@ -77,17 +96,12 @@ internal sealed class LocalPostgresStart(
 
                 account.CreatePrivateDirectory(data.SocketDirectory);
                 return;
-            case LocalPostgresDataState.Foreign:
-                throw new LocalPostgresException(
-                    $"'{data.PgData}' holds files that are not a PostgreSQL data directory, so HelloAspire will not touch them. " +
-                    "Fix: move them away, or set Postgres:DataDirectory to an empty or new directory.");
             case LocalPostgresDataState.HalfInitialized:
                 Log.ReinitializingHalfInitializedData(resourceLog, data.PgData);
                 Directory.Delete(data.PgData, recursive: true);
                 break;
         }
 
-        account.CreatePrivateDirectory(data.Root);
         account.CreatePrivateDirectory(data.SocketDirectory);
         await File.WriteAllTextAsync(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", cancellationToken);
         account.CreatePrivateDirectory(data.PgData);
@@ -96,6 +110,26 @@ internal sealed class LocalPostgresStart(
         PasswordVerifier.Write(data.PasswordVerifierFile, password, account);
         File.Delete(data.InitializingMarker);
         Seeded = true;
+    }
+
+    private void EnsureConfiguredPortIsFree()
+    {
+        if (server.Annotations.OfType<EndpointAnnotation>().Single().Port is not { } port)
+        {
+            return;
+        }
+
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new LocalPostgresException(
+                $"Port {port} on 127.0.0.1 is taken ({ex.Message}). Fix: set Postgres:Port to a free port, or remove it to let Aspire choose one.", ex);
+        }
     }
 
     private async Task InitDbAsync(string password, CancellationToken cancellationToken)

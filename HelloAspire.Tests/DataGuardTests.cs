@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>Mistakes that would cost data elsewhere: each fails the start at once, says how to fix it, and touches nothing.</summary>
+public sealed class DataGuardTests : IDisposable
+{
+    private const string Password = "the-password-the-data-was-made-with";
+    private readonly TemporaryDirectory _data = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string[] Args(string password = Password, params string[] more) =>
+        HelloApp.LocalMode(_data.Path, [$"--Parameters:postgres-password={password}", .. more]);
+
+    [Fact]
+    public async Task AChangedPasswordFailsTheStartWithBothFixesAndKeepsTheData()
+    {
+        var first = await HelloApp.StartAsync(Args(), Ct);
+        Assert.Equal(0, (await first.WaitForWorkerToEndAsync(Ct)).ExitCode);
+        await first.StopAndWaitForServerExitAsync(_data.Path, Ct);
+
+        var changed = await HelloApp.StartAsync(Args("a-new-password-0123456789"), Ct);
+        var refused = await changed.WaitForWorkerToEndAsync(Ct);
+        var log = await changed.LogsOfAsync("postgres", Ct);
+        await changed.StopAndWaitForServerExitAsync(_data.Path, Ct);
+
+        Assert.Equal(KnownResourceStates.FailedToStart, refused.State?.Text);
+        Assert.Contains("was created with another password", log);
+        Assert.Contains("restore the old value of Parameters:postgres-password", log);
+        Assert.Contains($"reset the data by deleting '{_data.Path}'", log);
+
+        var restored = await HelloApp.StartAsync(Args(), Ct);
+        var worker = await restored.WaitForWorkerToEndAsync(Ct);
+        await restored.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        Assert.Equal(0, worker.ExitCode);
+    }
+
+    [Fact]
+    public async Task ASecondAppHostOnTheSameDataFailsAndLeavesTheFirstAlone()
+    {
+        var first = await HelloApp.StartAsync(Args(), Ct);
+        Assert.Equal(0, (await first.WaitForWorkerToEndAsync(Ct)).ExitCode);
+        var serverPid = HelloApp.PostmasterPid(_data.Path);
+
+        var second = await HelloApp.StartAsync(Args(), Ct);
+        var refused = await second.WaitForWorkerToEndAsync(Ct);
+        var log = await second.LogsOfAsync("postgres", Ct);
+        await second.DisposeAsync();
+
+        Assert.Equal(KnownResourceStates.FailedToStart, refused.State?.Text);
+        Assert.Contains("is in use by another AppHost", log);
+        Assert.Equal(serverPid, HelloApp.PostmasterPid(_data.Path));
+        await first.ResourceCommands.ExecuteCommandAsync("worker", KnownResourceCommands.StartCommand, Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(HelloApp.WorkerTimeout);
+        await first.ResourceNotifications.WaitForResourceHealthyAsync("postgres", timeout.Token);
+        await first.StopAndWaitForServerExitAsync(_data.Path, Ct);
+    }
+
+    [Fact]
+    public async Task ATakenPortFailsWithThePortAndTheSettingToChange()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var app = await HelloApp.StartAsync(Args(Password, $"--Postgres:Port={port}"), Ct);
+        var worker = await app.WaitForWorkerToEndAsync(Ct);
+        var log = await app.LogsOfAsync("postgres", Ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+
+        Assert.Equal(KnownResourceStates.FailedToStart, worker.State?.Text);
+        Assert.Contains($"Port {port} on 127.0.0.1 is taken", log);
+        Assert.Contains("set Postgres:Port to a free port", log);
+    }
+
+    public void Dispose() => _data.Dispose();
+}

@@ -1,0 +1,68 @@
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The password stays out of command lines and logs; the server is reachable on loopback only.</summary>
+public sealed class SecurityTests : IDisposable
+{
+    private const string Password = "Sentinel-Password-That-Must-Not-Leak-42";
+    private static readonly string[] s_socketTables = ["/proc/net/tcp", "/proc/net/tcp6"];
+    private readonly TemporaryDirectory _data = new();
+
+    [Fact]
+    public async Task ThePasswordIsOnNoCommandLineAndInNoLogAndTheServerListensOnLoopbackOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, $"--Parameters:postgres-password={Password}"), ct);
+        await app.WaitForWorkerToEndAsync(ct);
+
+        var commandLines = ProcessCommandLines();
+        var logs = await app.LogsOfAsync("postgres", ct) + await app.LogsOfAsync("worker", ct);
+        var port = int.Parse(File.ReadLines(_data.Combine("pgdata", "postmaster.pid")).ElementAt(3), System.Globalization.CultureInfo.InvariantCulture);
+        var listeners = ListeningAddresses(port);
+        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        Assert.Contains(commandLines, line => line.Contains("postgres", StringComparison.Ordinal) && line.Contains(_data.Path, StringComparison.Ordinal));
+        Assert.DoesNotContain(commandLines, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Password, logs);
+        Assert.Equal(["127.0.0.1"], listeners);
+    }
+
+    private static List<string> ProcessCommandLines()
+    {
+        var lines = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                lines.Add(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we read.
+            }
+        }
+
+        return lines;
+    }
+
+    /// <summary>The local addresses of sockets listening on the port, from /proc/net/tcp and tcp6 (no traffic sent).</summary>
+    private static List<string> ListeningAddresses(int port)
+    {
+        const string listen = "0A";
+        var hexPort = port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+        return [.. s_socketTables
+            .SelectMany(File.ReadLines)
+            .Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length > 3 && fields[3] == listen && fields[1].EndsWith($":{hexPort}", StringComparison.Ordinal))
+            .Select(fields => Address(fields[1].Split(':')[0]))];
+    }
+
+    private static string Address(string hex) =>
+        hex.Length == 8
+            ? string.Join('.', Enumerable.Range(0, 4).Select(i => Convert.ToByte(hex.Substring(6 - (2 * i), 2), 16)))
+            : $"ipv6:{hex}";
+
+    public void Dispose() => _data.Dispose();
+}
