@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -32,25 +31,13 @@ public sealed class WorkerFailureTests : IDisposable
     [Fact]
     public async Task WorkerRunOnItsOwnNamesTheMissingConnectionStringKey()
     {
-        var ct = TestContext.Current.CancellationToken;
-        await using var model = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path), ct);
-        var project = model.Resource<ProjectResource>("worker").GetProjectMetadata().ProjectPath;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var worker = Path.Combine(Path.GetDirectoryName(project)!, "bin", configuration, "net10.0", "HelloAspire.Worker.dll");
+        using var worker = WorkerProcess.Start(new Dictionary<string, string?>(), TestContext.Current.CancellationToken);
+        var (exitCode, output, errors) = await worker.WaitForExitAsync(s_workerRunTimeout, TestContext.Current.CancellationToken);
 
-        var startInfo = new ProcessStartInfo("dotnet", [worker]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.Environment.Remove("ConnectionStrings__hello");
-        using var process = Process.Start(startInfo)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(s_workerRunTimeout);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(2, process.ExitCode);
-        var line = Assert.Single((await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("HelloAspire.Worker cannot start: ConnectionStrings:hello is not set.", line);
-        Assert.Equal("", await output);
+        Assert.Equal("", output);
     }
 
     public void Dispose()

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The database is not there yet when the worker starts (existing-server mode): it retries, within a budget.</summary>
+public sealed class WorkerRetryTests : IDisposable
+{
+    private const string Password = "retry-test-password-0123456789";
+    private static readonly TimeSpan s_workerTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly TemporaryDirectory _data = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task WorkerRetriesUntilAServerThatStartsLaterAnswers()
+    {
+        var port = FreePort();
+        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password={Password};Database=hello",
+            ["Hello__ConnectRetryBudget"] = "00:01:00",
+        }, Ct);
+
+        // The server comes up only now, on the port the worker is already knocking on.
+        // The testing builder randomizes proxied ports unless told not to.
+        var app = await HelloApp.StartAsync(
+            HelloApp.LocalMode(_data.Path, $"--Postgres:Port={port}", $"--Parameters:postgres-password={Password}", "--DcpPublisher:RandomizePorts=false"), Ct);
+        var (exitCode, output, _) = await worker.WaitForExitAsync(s_workerTimeout, Ct);
+        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("The database is not reachable yet", output);
+        Assert.Contains("Hello world", output);
+    }
+
+    [Fact]
+    public async Task WorkerGivesUpAfterItsBudgetWithTheLastError()
+    {
+        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={FreePort()};Username=postgres;Password={Password};Database=hello",
+            ["Hello__ConnectRetryBudget"] = "00:00:02",
+        }, Ct);
+
+        var (exitCode, output, _) = await worker.WaitForExitAsync(s_workerTimeout, Ct);
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains("within the 2 s retry budget (Hello:ConnectRetryBudget): Failed to connect to 127.0.0.1:", output);
+    }
+
+    /// <summary>A port nothing listens on right now (the OS picks it, then it is released).</summary>
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public void Dispose() => _data.Dispose();
+}
