@@ -48,13 +48,10 @@ public sealed class AppHostCrashTests : IDisposable
             await server.WaitForExitAsync(orphan.Token); // DCP stops the server once its AppHost is gone
         }
 
-        var next = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
-        var worker = await next.WaitForWorkerToEndAsync(ct);
-        var log = await next.LogsOfAsync("postgres", ct);
-        await next.StopAndWaitForServerExitAsync(_data.Path, ct);
+        var next = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path), _data.Path, ct);
 
-        Assert.Equal(0, worker.ExitCode);
-        Assert.Contains("Using the kept data", log);
+        Assert.Equal(0, next.Worker.ExitCode);
+        Assert.Contains("Using the kept data", next.PostgresLog);
     }
 
     public void Dispose() => _data.Dispose();

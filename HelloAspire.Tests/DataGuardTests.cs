@@ -18,24 +18,18 @@ public sealed class DataGuardTests : IDisposable
     [Fact]
     public async Task AChangedPasswordFailsTheStartWithBothFixesAndKeepsTheData()
     {
-        var first = await HelloApp.StartAsync(Args(), Ct);
-        Assert.Equal(0, (await first.WaitForWorkerToEndAsync(Ct)).ExitCode);
-        await first.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        var first = await HelloApp.RunUntilWorkerEndsAsync(Args(), _data.Path, Ct);
+        Assert.Equal(0, first.Worker.ExitCode);
 
-        var changed = await HelloApp.StartAsync(Args("a-new-password-0123456789"), Ct);
-        var refused = await changed.WaitForWorkerToEndAsync(Ct);
-        var log = await changed.LogsOfAsync("postgres", Ct);
-        await changed.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        var changed = await HelloApp.RunUntilWorkerEndsAsync(Args("a-new-password-0123456789"), _data.Path, Ct);
 
-        Assert.Equal(KnownResourceStates.FailedToStart, refused.State?.Text);
-        Assert.Contains("was created with another password", log);
-        Assert.Contains("restore the old value of Parameters:postgres-password", log);
-        Assert.Contains($"reset the data by deleting '{_data.Path}'", log);
+        Assert.Equal(KnownResourceStates.FailedToStart, changed.Worker.State?.Text);
+        Assert.Contains("was created with another password", changed.PostgresLog);
+        Assert.Contains("restore the old value of Parameters:postgres-password", changed.PostgresLog);
+        Assert.Contains($"reset the data by deleting '{_data.Path}'", changed.PostgresLog);
 
-        var restored = await HelloApp.StartAsync(Args(), Ct);
-        var worker = await restored.WaitForWorkerToEndAsync(Ct);
-        await restored.StopAndWaitForServerExitAsync(_data.Path, Ct);
-        Assert.Equal(0, worker.ExitCode);
+        var restored = await HelloApp.RunUntilWorkerEndsAsync(Args(), _data.Path, Ct);
+        Assert.Equal(0, restored.Worker.ExitCode);
     }
 
     [Fact]
@@ -67,14 +61,11 @@ public sealed class DataGuardTests : IDisposable
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        var app = await HelloApp.StartAsync(Args(Password, $"--Postgres:Port={port}"), Ct);
-        var worker = await app.WaitForWorkerToEndAsync(Ct);
-        var log = await app.LogsOfAsync("postgres", Ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        var run = await HelloApp.RunUntilWorkerEndsAsync(Args(Password, $"--Postgres:Port={port}"), _data.Path, Ct);
 
-        Assert.Equal(KnownResourceStates.FailedToStart, worker.State?.Text);
-        Assert.Contains($"Port {port} on 127.0.0.1 is taken", log);
-        Assert.Contains("set Postgres:Port to a free port", log);
+        Assert.Equal(KnownResourceStates.FailedToStart, run.Worker.State?.Text);
+        Assert.Contains($"Port {port} on 127.0.0.1 is taken", run.PostgresLog);
+        Assert.Contains("set Postgres:Port to a free port", run.PostgresLog);
     }
 
     public void Dispose() => _data.Dispose();

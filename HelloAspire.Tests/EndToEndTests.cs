@@ -11,18 +11,12 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public async Task WorkerLogsTheSeededHelloRow()
     {
-        var ct = TestContext.Current.CancellationToken;
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        var run = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path), _data.Path, TestContext.Current.CancellationToken);
 
-        var worker = await app.WaitForWorkerToEndAsync(ct);
-        var workerLog = await app.LogsOfAsync("worker", ct);
-        var postgresLog = await app.LogsOfAsync("postgres", ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
-
-        Assert.Equal(KnownResourceStates.Finished, worker.State?.Text);
-        Assert.Equal(0, worker.ExitCode);
-        Assert.Contains("Hello world", workerLog);
-        Assert.Contains("Seed: running 01-hello.sql in database hello.", postgresLog);
+        Assert.Equal(KnownResourceStates.Finished, run.Worker.State?.Text);
+        Assert.Equal(0, run.Worker.ExitCode);
+        Assert.Contains("Hello world", run.WorkerLog);
+        Assert.Contains("Seed: running 01-hello.sql in database hello.", run.PostgresLog);
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
     }
 

@@ -39,13 +39,7 @@ public sealed class NodeClientTests : IDisposable
         await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), Ct);
         var server = builder.Resource<LocalPostgresServerResource>("postgres");
 
-        var pg = await PgVariablesAsync(builder);
-
-        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
-        AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
-        Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
-        Assert.Same(server.PasswordParameter, Assert.Single(pg["PGPASSWORD"].ValueProviders));
-        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter);
     }
 
     [Fact]
@@ -54,13 +48,7 @@ public sealed class NodeClientTests : IDisposable
         await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=container", "--NodeClient:Enabled=true"], Ct);
         var server = builder.Resource<PostgresServerResource>("postgres");
 
-        var pg = await PgVariablesAsync(builder);
-
-        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
-        AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
-        Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
-        Assert.Same(server.PasswordParameter, Assert.Single(pg["PGPASSWORD"].ValueProviders));
-        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter);
     }
 
     [Fact]
@@ -75,6 +63,18 @@ public sealed class NodeClientTests : IDisposable
         Assert.Equal("6543", await pg["PGPORT"].GetValueAsync(Ct));
         Assert.Equal("app", await pg["PGUSER"].GetValueAsync(Ct));
         Assert.Equal("s3cret", await pg["PGPASSWORD"].GetValueAsync(Ct));
+        Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+    }
+
+    /// <summary>The variables are expressions over the server's endpoint and password parameter, resolved when it runs.</summary>
+    private static async Task AssertPgVariablesFollowAsync(IDistributedApplicationTestingBuilder builder, IResourceWithEndpoints server, ParameterResource password)
+    {
+        var pg = await PgVariablesAsync(builder);
+
+        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
+        AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
+        Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
+        Assert.Same(password, Assert.Single(pg["PGPASSWORD"].ValueProviders));
         Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
     }
 

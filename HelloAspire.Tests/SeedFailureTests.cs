@@ -16,26 +16,19 @@ public sealed class SeedFailureTests : IDisposable
         await File.WriteAllTextAsync(script, "CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL;", ct);
         var args = HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}");
 
-        var broken = await HelloApp.StartAsync(args, ct);
-        var workerAfterFailure = await broken.WaitForWorkerToEndAsync(ct);
-        var postgresLog = await broken.LogsOfAsync("postgres", ct);
-        await broken.StopAndWaitForServerExitAsync(_data.Path, ct);
+        var broken = await HelloApp.RunUntilWorkerEndsAsync(args, _data.Path, ct);
 
-        Assert.Equal(KnownResourceStates.FailedToStart, workerAfterFailure.State?.Text);
-        Assert.Contains("Seed script '01-hello.sql' failed", postgresLog);
-        Assert.Contains("syntax error", postgresLog);
+        Assert.Equal(KnownResourceStates.FailedToStart, broken.Worker.State?.Text);
+        Assert.Contains("Seed script '01-hello.sql' failed", broken.PostgresLog);
+        Assert.Contains("syntax error", broken.PostgresLog);
         Assert.True(File.Exists(_data.Combine("initializing")), "the unfinished directory must stay marked");
 
         await File.WriteAllTextAsync(script, await File.ReadAllTextAsync(Path.Combine(RepositorySeed, "01-hello.sql"), ct), ct);
-        var fixedApp = await HelloApp.StartAsync(args, ct);
-        var worker = await fixedApp.WaitForWorkerToEndAsync(ct);
-        var workerLog = await fixedApp.LogsOfAsync("worker", ct);
-        postgresLog = await fixedApp.LogsOfAsync("postgres", ct);
-        await fixedApp.StopAndWaitForServerExitAsync(_data.Path, ct);
+        var fixedRun = await HelloApp.RunUntilWorkerEndsAsync(args, _data.Path, ct);
 
-        Assert.Equal(0, worker.ExitCode);
-        Assert.Contains("Hello world", workerLog);
-        Assert.Contains("did not finish; initializing it again", postgresLog);
+        Assert.Equal(0, fixedRun.Worker.ExitCode);
+        Assert.Contains("Hello world", fixedRun.WorkerLog);
+        Assert.Contains("did not finish; initializing it again", fixedRun.PostgresLog);
         Assert.False(File.Exists(_data.Combine("initializing")));
     }
 

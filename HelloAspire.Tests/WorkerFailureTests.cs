@@ -17,15 +17,11 @@ public sealed class WorkerFailureTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await File.WriteAllTextAsync(_seed.Combine("01-schema.sql"), seed, ct);
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}"), ct);
+        var run = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}"), _data.Path, ct);
 
-        var worker = await app.WaitForWorkerToEndAsync(ct);
-        var log = await app.LogsOfAsync("worker", ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
-
-        Assert.Equal(exitCode, worker.ExitCode);
-        Assert.Contains(message, log);
-        Assert.DoesNotContain("   at ", log);
+        Assert.Equal(exitCode, run.Worker.ExitCode);
+        Assert.Contains(message, run.WorkerLog);
+        Assert.DoesNotContain("   at ", run.WorkerLog);
     }
 
     [Fact]

@@ -132,25 +132,32 @@ public sealed class LocalPostgresDataDirectory(string root)
     }
 
     /// <summary>
-    /// Deletes throwaway data once the AppHost has stopped: the server (if DCP has not stopped it yet) gets a fast
-    /// shutdown first, so that nothing is deleted under a running server.
+    /// Gives a server still running on this data a fast shutdown (SIGINT: what <c>pg_ctl stop -m fast</c> sends) and
+    /// waits, bounded, for it to exit. Used when the AppHost stops, so that it never exits before its server.
     /// </summary>
-    internal void Delete()
+    internal void StopServer(TimeSpan timeout)
     {
-        if (PostmasterPidFile.ReadPid(PidFile) is { } pid)
+        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !IsPostgres(pid))
         {
-            try
-            {
-                using var server = System.Diagnostics.Process.GetProcessById(pid);
-                ServerAccount.SignalFastShutdown(pid);
-                server.WaitForExit(TimeSpan.FromSeconds(10));
-            }
-            catch (ArgumentException)
-            {
-                // Not running any more: a stale postmaster.pid.
-            }
+            return;
         }
 
+        try
+        {
+            using var server = System.Diagnostics.Process.GetProcessById(pid);
+            ServerAccount.SignalFastShutdown(pid);
+            server.WaitForExit(timeout);
+        }
+        catch (ArgumentException)
+        {
+            // It exited in the meantime.
+        }
+    }
+
+    /// <summary>Deletes throwaway data, after the server has stopped (see <see cref="StopServer"/>).</summary>
+    internal void Delete()
+    {
+        StopServer(TimeSpan.FromSeconds(10));
         if (Directory.Exists(Root))
         {
             Directory.Delete(Root, recursive: true);

@@ -25,7 +25,10 @@ internal sealed class LocalPostgresEarlyStart(DistributedApplicationModel model,
         return Task.CompletedTask;
     }
 
-    /// <summary>An AppHost stopped during the preparation must not return while initdb still writes; then it lets go of the data.</summary>
+    /// <summary>
+    /// An AppHost stopped during the preparation must not return while initdb still writes; a running server gets a
+    /// fast shutdown instead of outliving its AppHost until DCP notices; then the AppHost lets go of the data.
+    /// </summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         foreach (var server in model.Resources.OfType<LocalPostgresServerResource>())
@@ -36,7 +39,11 @@ internal sealed class LocalPostgresEarlyStart(DistributedApplicationModel model,
                 await Task.WhenAny(prepared, Task.Delay(s_stopWait, CancellationToken.None));
             }
 
-            server.DataLock?.Dispose();
+            if (server.DataLock is not null)
+            {
+                server.Data.StopServer(s_stopWait);
+                server.DataLock.Dispose();
+            }
         }
     }
 

@@ -64,6 +64,19 @@ public static class HelloApp
         return string.Join(Environment.NewLine, lines);
     }
 
+    /// <summary>
+    /// Starts the app, waits until the worker has ended, collects the worker's and postgres's logs, then stops the
+    /// app and waits for its server to exit: the whole life of one run.
+    /// </summary>
+    public static async Task<HelloRun> RunUntilWorkerEndsAsync(string[] args, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var app = await StartAsync(args, cancellationToken);
+        var worker = await app.WaitForWorkerToEndAsync(cancellationToken);
+        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), await app.LogsOfAsync("postgres", cancellationToken));
+        await app.StopAndWaitForServerExitAsync(dataDirectory, cancellationToken);
+        return run;
+    }
+
     /// <summary>Disposes the app, then waits until its postgres process has exited (it must not outlive the AppHost).</summary>
     public static async Task StopAndWaitForServerExitAsync(this DistributedApplication app, string dataDirectory, CancellationToken cancellationToken)
     {
@@ -100,3 +113,6 @@ public static class HelloApp
         return source;
     }
 }
+
+/// <summary>How one run ended: the worker's final snapshot and the two logs.</summary>
+public sealed record HelloRun(CustomResourceSnapshot Worker, string WorkerLog, string PostgresLog);
