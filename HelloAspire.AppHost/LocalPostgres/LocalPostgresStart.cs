@@ -89,6 +89,7 @@ internal sealed class LocalPostgresStart(
             case LocalPostgresDataState.Initialized:
                 var version = data.ServerVersion();
                 Log.UsingKeptData(resourceLog, data.PgData, version);
+                account.EnsureOwns(data.PgData, data.Root);
                 if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
                 {
                     throw new LocalPostgresException(server.PasswordMismatchMessage);

@@ -64,6 +64,34 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
     }
 
     /// <summary>
+    /// PostgreSQL refuses a data directory that its account does not own (say, made by another user, or restored as
+    /// root): say so before the server starts, and change nothing.
+    /// </summary>
+    public void EnsureOwns(string pgData, string dataRoot)
+    {
+        if (OwnerOf(pgData) is { } owner && owner != UserId)
+        {
+            throw new LocalPostgresException(
+                $"'{pgData}' belongs to user id {owner}, but the server runs as '{Name}' (user id {UserId}), so PostgreSQL would refuse it. Nothing was changed. " +
+                $"Fix: if the data is yours, run 'chown -R {Name} {dataRoot}'; otherwise set Postgres:DataDirectory to another directory.");
+        }
+    }
+
+    private static uint? OwnerOf(string path)
+    {
+        var startInfo = new System.Diagnostics.ProcessStartInfo("stat") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in OperatingSystem.IsMacOS() ? ["-f", "%u", path] : new[] { "-c", "%u", path })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 && uint.TryParse(output.Trim(), out var uid) ? uid : null;
+    }
+
+    /// <summary>
     /// The server account must be able to reach the data directory; a parent such as /root (0700) stops it.
     /// </summary>
     public void EnsureCanTraverse(string path)
