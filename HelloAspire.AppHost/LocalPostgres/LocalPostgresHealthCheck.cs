@@ -26,9 +26,9 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
         }
         catch (TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("The server is still starting (initdb, seed scripts).");
+            return HealthCheckResult.Unhealthy("The server is still starting.");
         }
-        catch (LocalPostgresException ex)
+        catch (Exception ex) when (start.Ready.IsFaulted)
         {
             return HealthCheckResult.Unhealthy(ex.Message, ex);
         }

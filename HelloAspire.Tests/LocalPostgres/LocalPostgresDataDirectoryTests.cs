@@ -21,8 +21,7 @@ public sealed class LocalPostgresDataDirectoryTests : IDisposable
     [Fact]
     public void ADirectoryWithPgVersionIsKeptData()
     {
-        Directory.CreateDirectory(Data.PgData);
-        File.WriteAllText(Path.Combine(Data.PgData, "PG_VERSION"), "15\n");
+        WriteKeptData();
 
         Assert.Equal(LocalPostgresDataState.Initialized, Data.Inspect());
         Assert.Equal("15", Data.ServerVersion());
@@ -31,8 +30,7 @@ public sealed class LocalPostgresDataDirectoryTests : IDisposable
     [Fact]
     public void TheInitializingMarkerMeansAnUnfinishedFirstStart()
     {
-        Directory.CreateDirectory(Data.PgData);
-        File.WriteAllText(Path.Combine(Data.PgData, "PG_VERSION"), "15\n");
+        WriteKeptData();
         File.WriteAllText(_root.Combine("initializing"), "");
 
         Assert.Equal(LocalPostgresDataState.HalfInitialized, Data.Inspect());
@@ -45,6 +43,12 @@ public sealed class LocalPostgresDataDirectoryTests : IDisposable
         File.WriteAllText(Path.Combine(Data.PgData, "notes.txt"), "mine");
 
         Assert.Equal(LocalPostgresDataState.Foreign, Data.Inspect());
+    }
+
+    private void WriteKeptData()
+    {
+        Directory.CreateDirectory(Data.PgData);
+        File.WriteAllText(Path.Combine(Data.PgData, "PG_VERSION"), "15\n");
     }
 
     public void Dispose() => _root.Dispose();
