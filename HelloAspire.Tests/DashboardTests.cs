@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using HelloAspire.AppHost.Database;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The real AppHost with its dashboard: the dashboard needs its login token, and the console never shows the password.</summary>
+public sealed partial class DashboardTests : IDisposable
+{
+    private const string Password = "Dashboard-Test-Password-Never-Printed-7";
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly TemporaryDirectory _data = new();
+
+    [Fact]
+    public async Task TheDashboardTurnsAwayAnonymousRequestsAndTheConsoleNeverShowsThePassword()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(s_runTimeout);
+
+        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { typeof(HelloDatabaseBuilderExtensions).Assembly.Location }.Concat(HelloApp.LocalMode(_data.Path)))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // Dynamic ports, plain HTTP (no development certificate here); the password from the environment, as user secrets would give it.
+        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
+        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        startInfo.Environment["Parameters__postgres-password"] = Password;
+        using var appHost = Process.Start(startInfo)!;
+        var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
+        var console = new List<string>();
+        Uri? login = null;
+        try
+        {
+            while (await appHost.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                console.Add(line);
+                login ??= LoginUrl().Match(line) is { Success: true } match ? new Uri(match.Value) : null;
+                if (line.Contains("worker ended", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            Assert.NotNull(login);
+            using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true };
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(login.GetLeftPart(UriPartial.Authority)) };
+
+            using var anonymous = await http.GetAsync("/", timeout.Token);
+            Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+            var location = anonymous.Headers.Location!;
+            Assert.StartsWith("/login", location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString);
+
+            using var signedIn = await http.GetAsync(login.PathAndQuery, timeout.Token);
+            using var afterLogin = await http.GetAsync("/", timeout.Token);
+            Assert.Equal(HttpStatusCode.OK, afterLogin.StatusCode);
+        }
+        finally
+        {
+            // Ctrl+C: the AppHost stops its server, then exits.
+            using (var interrupt = Process.Start("kill", ["-INT", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync(ct);
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            stop.CancelAfter(s_runTimeout);
+            await appHost.WaitForExitAsync(stop.Token);
+        }
+
+        Assert.Null(HelloApp.PostmasterPid(_data.Path));
+        Assert.DoesNotContain(console, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Password, await errors);
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
+    private static partial Regex LoginUrl();
+
+    public void Dispose() => _data.Dispose();
+}
