@@ -24,7 +24,8 @@ public sealed class WorkerRetryTests : IDisposable
             ["Hello__ConnectRetryBudget"] = "00:01:00",
         }, Ct);
 
-        // The server comes up only now, on the port the worker is already knocking on.
+        // The server comes up only once the worker has failed to reach it, on the port it keeps knocking on.
+        await worker.WaitForOutputAsync("The database is not reachable yet", s_workerTimeout, Ct);
         // The testing builder randomizes proxied ports unless told not to.
         var app = await HelloApp.StartAsync(
             HelloApp.LocalMode(_data.Path, $"--Postgres:Port={port}", $"--Parameters:postgres-password={Password}", "--DcpPublisher:RandomizePorts=false"), Ct);

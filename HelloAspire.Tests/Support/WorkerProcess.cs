@@ -6,7 +6,9 @@ namespace HelloAspire.Tests.Support;
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly Task<string> _output;
+    private readonly Lock _outputLock = new();
+    private readonly List<string> _output = [];
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
     private readonly Task<string> _errors;
 
     private WorkerProcess(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
@@ -20,13 +22,32 @@ public sealed class WorkerProcess : IDisposable
             startInfo.Environment[name] = value;
         }
 
-        _process = Process.Start(startInfo)!;
-        _output = _process.StandardOutput.ReadToEndAsync(cancellationToken);
+        _process = new Process { StartInfo = startInfo };
+        _process.OutputDataReceived += (_, e) => OnOutput(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
         _errors = _process.StandardError.ReadToEndAsync(cancellationToken);
     }
 
     public static WorkerProcess Start(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
         new(environment, cancellationToken);
+
+    /// <summary>Waits (bounded) until the worker has written <paramref name="text"/> to its standard output.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_outputLock)
+        {
+            if (_output.Any(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            _waiters.Add((text, seen));
+        }
+
+        await seen.Task.WaitAsync(timeout, cancellationToken);
+    }
 
     /// <summary>Waits (bounded) for the worker to exit; returns its exit code, standard output and standard error.</summary>
     public async Task<(int ExitCode, string Output, string Errors)> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -34,7 +55,28 @@ public sealed class WorkerProcess : IDisposable
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(timeout);
         await _process.WaitForExitAsync(bounded.Token);
-        return (_process.ExitCode, await _output, await _errors);
+        lock (_outputLock)
+        {
+            return (_process.ExitCode, string.Join('\n', _output), _errors.Result);
+        }
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_outputLock)
+        {
+            _output.Add(line);
+            foreach (var waiter in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                waiter.Seen.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
     }
 
     public void Dispose()
