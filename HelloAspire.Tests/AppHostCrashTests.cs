@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -18,17 +17,7 @@ public sealed class AppHostCrashTests : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(HelloApp.StartTimeout);
 
-        // The real AppHost process, with dynamic dashboard ports (no launch profile, no fixed port).
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { typeof(HelloDatabaseBuilderExtensions).Assembly.Location }.Concat(HelloApp.LocalMode(_data.Path)))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
-        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        using var appHost = Process.Start(startInfo)!;
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
         try
         {

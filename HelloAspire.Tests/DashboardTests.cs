@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
-using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -21,18 +20,8 @@ public sealed partial class DashboardTests : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(s_runTimeout);
 
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { typeof(HelloDatabaseBuilderExtensions).Assembly.Location }.Concat(HelloApp.LocalMode(_data.Path)))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // Dynamic ports, plain HTTP (no development certificate here); the password from the environment, as user secrets would give it.
-        startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
-        startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        startInfo.Environment["Parameters__postgres-password"] = Password;
-        using var appHost = Process.Start(startInfo)!;
+        // The password from the environment, as user secrets would give it.
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path), new Dictionary<string, string> { ["Parameters__postgres-password"] = Password });
         var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
         var console = new List<string>();
         Uri? login = null;

@@ -10,8 +10,7 @@ public sealed class DataGuardTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string[] Args(string password = Password, params string[] more) =>
-        HelloApp.LocalMode(_data.Path, [$"--Parameters:postgres-password={password}", .. more]);
+    private string[] Args(string password = Password, params string[] more) => HelloApp.LocalModeWithPassword(_data.Path, password, more);
 
     [Fact]
     public async Task AChangedPasswordFailsTheStartWithBothFixesAndKeepsTheData()

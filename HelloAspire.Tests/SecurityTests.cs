@@ -13,7 +13,7 @@ public sealed class SecurityTests : IDisposable
     public async Task ThePasswordIsOnNoCommandLineAndInNoLogAndTheServerListensOnLoopbackOnly()
     {
         var ct = TestContext.Current.CancellationToken;
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, $"--Parameters:postgres-password={Password}"), ct);
+        var app = await HelloApp.StartAsync(HelloApp.LocalModeWithPassword(_data.Path, Password), ct);
         await app.WaitForWorkerToEndAsync(ct);
 
         var commandLines = ProcessCommandLines();

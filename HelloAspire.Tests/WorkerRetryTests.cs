@@ -28,7 +28,7 @@ public sealed class WorkerRetryTests : IDisposable
         await worker.WaitForOutputAsync("The database is not reachable yet", s_workerTimeout, Ct);
         // The testing builder randomizes proxied ports unless told not to.
         var app = await HelloApp.StartAsync(
-            HelloApp.LocalMode(_data.Path, $"--Postgres:Port={port}", $"--Parameters:postgres-password={Password}", "--DcpPublisher:RandomizePorts=false"), Ct);
+            HelloApp.LocalModeWithPassword(_data.Path, Password, $"--Postgres:Port={port}", "--DcpPublisher:RandomizePorts=false"), Ct);
         var (exitCode, output, _) = await worker.WaitForExitAsync(s_workerTimeout, Ct);
         await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
 

@@ -16,6 +16,10 @@ public static class HelloApp
     public static string[] LocalMode(string dataDirectory, params string[] more) =>
         ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", "--NodeClient:Enabled=false", .. more];
 
+    /// <summary>Local mode with a known password (the tests that change it, or look for it, need to know it).</summary>
+    public static string[] LocalModeWithPassword(string dataDirectory, string password, params string[] more) =>
+        LocalMode(dataDirectory, [$"--Parameters:postgres-password={password}", .. more]);
+
     public static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(StartTimeout, cancellationToken);
