@@ -48,7 +48,16 @@ public sealed class EndToEndTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
         await app.WaitForWorkerToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(HelloApp.StartTimeout);
+        var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "Seeded this start"), timeout.Token);
         await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+
+        // What the dashboard shows of the server.
+        var properties = server.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value);
+        Assert.Equal(_data.Path, properties["Data directory"]);
+        Assert.Equal(File.ReadAllText(_data.Combine("pgdata", "PG_VERSION")).Trim(), properties["PostgreSQL version"]);
+        Assert.Equal(true, properties["Seeded this start"]);
 
         var rules = File.ReadAllLines(_data.Combine("pgdata", "pg_hba.conf"))
             .Select(line => line.Trim())

@@ -150,6 +150,7 @@ public static class LocalPostgresBuilderExtensions
         new(server,
             services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
+            services.GetRequiredService<ResourceNotificationService>(),
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 
     private static List<string> ServerArguments(LocalPostgresServerResource server)

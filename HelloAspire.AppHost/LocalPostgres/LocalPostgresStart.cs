@@ -15,8 +15,19 @@ internal sealed class LocalPostgresStart(
     LocalPostgresServerResource server,
     ILogger resourceLog,
     ILogger appHostLog,
+    ResourceNotificationService notifications,
     CancellationToken appStopping)
 {
+    /// <summary>What the dashboard shows of the local server, beside DCP's own properties.</summary>
+    internal static class DashboardProperties
+    {
+        public const string DataDirectory = "Data directory";
+        public const string Version = "PostgreSQL version";
+        public const string Binaries = "Binaries";
+        public const string SeededThisStart = "Seeded this start";
+        public static readonly string[] All = [DataDirectory, Version, Binaries, SeededThisStart];
+    }
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
@@ -214,6 +225,17 @@ internal sealed class LocalPostgresStart(
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);
+            await notifications.PublishUpdateAsync(server, snapshot => snapshot with
+            {
+                Properties =
+                [
+                    .. snapshot.Properties.Where(p => !DashboardProperties.All.Contains(p.Name)),
+                    new(DashboardProperties.DataDirectory, server.Data.Root),
+                    new(DashboardProperties.Version, server.Data.ServerVersion()),
+                    new(DashboardProperties.Binaries, server.Installation.BinDirectory),
+                    new(DashboardProperties.SeededThisStart, Seeded),
+                ],
+            });
             _ready.TrySetResult();
         }
         catch (OperationCanceledException) when (!appStopping.IsCancellationRequested)
