@@ -4,7 +4,7 @@ namespace HelloAspire.AppHost.Database;
 
 public static partial class HelloDatabaseBuilderExtensions
 {
-    /// <summary>The image tag the container mode is tested against; never "latest" (PostgreSQL 18 images change PGDATA's layout).</summary>
+    /// <summary>The pinned image tag (Aspire.Hosting.PostgreSQL 13.6's own default); never "latest": PostgreSQL 18 images change PGDATA's layout and restart on first start.</summary>
     public const string PostgresImageTag = "17.6";
 
     /// <summary>
