@@ -4,7 +4,10 @@ namespace HelloAspire.AppHost.Database;
 
 public static partial class HelloDatabaseBuilderExtensions
 {
-    /// <summary>The pinned image tag (Aspire.Hosting.PostgreSQL 13.6's own default); never "latest": PostgreSQL 18 images change PGDATA's layout and restart on first start.</summary>
+    /// <summary>
+    /// Pinned to 17.6 rather than the package's default 18.3, never "latest": 18 images use a new PGDATA layout (aspire#17907)
+    /// and can pass the health check during their first-start restart (aspire#18540).
+    /// </summary>
     public const string PostgresImageTag = "17.6";
 
     /// <summary>
