@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries, Node.js),
+# Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries, Node.js,
+# Chromium for the dashboard's browser test),
 # builds, runs every test, checks that nothing was left behind, and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,12 +41,24 @@ install_node() {
     apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 }
 
+install_chromium() {
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        echo "error: Chromium is missing at /usr/bin/chromium (the dashboard's browser test drives it). Install it (Debian: sudo apt-get install chromium), then run ./test.sh again." >&2
+        exit 1
+    fi
+    say "Installing Chromium (Debian package 'chromium') for the dashboard's browser test"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 if ! command -v dotnet >/dev/null; then
     echo "error: the .NET SDK is missing. Install .NET SDK 10.0.400 or later (https://dot.net), then run ./test.sh again." >&2
     exit 1
 fi
 have_postgres_binaries || install_postgres_binaries
 { command -v node && command -v npm; } >/dev/null || install_node
+[ -x /usr/bin/chromium ] || install_chromium
 
 say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly

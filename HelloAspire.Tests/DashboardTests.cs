@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using HelloAspire.Tests.Support;
@@ -53,14 +52,7 @@ public sealed partial class DashboardTests : IDisposable
         finally
         {
             // Ctrl+C: the AppHost stops its server, then exits.
-            using (var interrupt = Process.Start("kill", ["-INT", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await interrupt.WaitForExitAsync(ct);
-            }
-
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            stop.CancelAfter(s_runTimeout);
-            await appHost.WaitForExitAsync(stop.Token);
+            await AppHostProcess.StopAsync(appHost, s_runTimeout);
         }
 
         Assert.Null(HelloApp.PostmasterPid(_data.Path));

@@ -27,4 +27,29 @@ public static class AppHostProcess
 
         return Process.Start(startInfo)!;
     }
+
+    /// <summary>Ctrl+C (SIGINT): the AppHost stops its resources and its server, then exits; killed if it does not in time.</summary>
+    public static async Task StopAsync(Process appHost, TimeSpan timeout)
+    {
+        if (appHost.HasExited)
+        {
+            return;
+        }
+
+        using (var interrupt = Process.Start("kill", ["-INT", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync(CancellationToken.None);
+        }
+
+        using var bounded = new CancellationTokenSource(timeout);
+        try
+        {
+            await appHost.WaitForExitAsync(bounded.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            appHost.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The AppHost did not stop within {timeout.TotalSeconds:0} s of Ctrl+C; it was killed.");
+        }
+    }
 }

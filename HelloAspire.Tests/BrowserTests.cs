@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using HelloAspire.Tests.Support;
+using Microsoft.Playwright;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The Aspire dashboard in headless Chromium, signed in with its login token, as a person would look at it.</summary>
+public sealed partial class BrowserTests : IDisposable
+{
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
+    private const float PageTimeoutMs = 30_000;
+
+    private readonly TemporaryDirectory _data = new();
+
+    [Fact]
+    public async Task TheDashboardShowsTheResourcesTheHelloLineAndTheWorkersTrace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(s_runTimeout);
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
+        _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await LookAtTheDashboardAsync(appHost, timeout.Token);
+        }
+        finally
+        {
+            await AppHostProcess.StopAsync(appHost, s_runTimeout);
+        }
+
+        Assert.Null(HelloApp.PostmasterPid(_data.Path));
+    }
+
+    private static async Task LookAtTheDashboardAsync(System.Diagnostics.Process appHost, CancellationToken cancellationToken)
+    {
+        Uri? login = null;
+        while (await appHost.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("worker ended", StringComparison.Ordinal))
+        {
+            login ??= LoginUrl().Match(line) is { Success: true } match ? new Uri(match.Value) : null;
+        }
+
+        Assert.NotNull(login);
+        var screenshots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+        page.SetDefaultTimeout(PageTimeoutMs);
+        var dashboard = login.GetLeftPart(UriPartial.Authority);
+
+        await page.GotoAsync(login.ToString());
+        await Row(page, "postgres").GetByText("Running").WaitForAsync();
+        await Row(page, "worker").GetByText("Finished").WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "resources.png") });
+
+        await page.GotoAsync($"{dashboard}/consolelogs/resource/worker");
+        await page.GetByText("Hello world").First.WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "console-worker.png") });
+
+        await page.GotoAsync($"{dashboard}/traces");
+        await page.GetByText("worker: read hello row").First.WaitForAsync();
+        // The database's spans belong to the same trace: the query runs inside the worker's span.
+        await page.GetByText(DatabaseSpans()).First.WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "traces.png") });
+    }
+
+    /// <summary>The Resources grid's row whose name cell is <paramref name="resource"/> (the first: a child may name it as its source).</summary>
+    private static ILocator Row(IPage page, string resource) =>
+        page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByText(resource, new() { Exact = true }) }).First;
+
+    [GeneratedRegex(@"hello\s*\(\d+\)")]
+    private static partial Regex DatabaseSpans();
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
+    private static partial Regex LoginUrl();
+
+    public void Dispose() => _data.Dispose();
+}
