@@ -55,11 +55,20 @@ public sealed partial class BrowserTests : IDisposable
         await page.GotoAsync(login.ToString());
         await Row(page, "postgres").GetByText("Running").WaitForAsync();
         await Row(page, "worker").GetByText("Finished").WaitForAsync();
+        Assert.Equal(0, await Row(page, "postgres").GetByText("Unhealthy").CountAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "resources.png") });
 
         await page.GotoAsync($"{dashboard}/consolelogs/resource/worker");
         await page.GetByText("Hello world").First.WaitForAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "console-worker.png") });
+
+        await page.GotoAsync($"{dashboard}/structuredlogs");
+        await page.GetByText("Hello world").First.WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "structured-logs.png") });
+
+        await page.GotoAsync($"{dashboard}/metrics/resource/worker");
+        await page.GetByText("Npgsql").First.WaitForAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "metrics.png") });
 
         await page.GotoAsync($"{dashboard}/traces");
         await page.GetByText("worker: read hello row").First.WaitForAsync();
