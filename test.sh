@@ -15,41 +15,30 @@ have_postgres_binaries() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 
-install_postgres_binaries() {
+# Installs Debian packages as root; anywhere else, stops and says what to install by hand.
+apt_install() {
+    local what=$1 manual=$2
+    shift 2
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        echo "error: PostgreSQL's server binaries are missing. Install them (Debian/Ubuntu: sudo apt-get install postgresql)," >&2
-        echo "       or set Postgres__BinDirectory to the folder that holds postgres, initdb and psql; then run ./test.sh again." >&2
+        echo "error: missing $what. $manual Then run ./test.sh again." >&2
         exit 1
     fi
-    say "Installing PostgreSQL's server binaries (Debian package 'postgresql', without its default cluster)"
+    say "Installing $what (Debian: $*)"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postgresql-common >/dev/null
+    if [ -z "${apt_updated:-}" ]; then
+        apt-get update -qq
+        apt_updated=1
+    fi
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+install_postgres_binaries() {
+    local what="PostgreSQL's server binaries"
+    local manual="Install them (Debian/Ubuntu: sudo apt-get install postgresql), or set Postgres__BinDirectory to the folder that holds postgres, initdb and psql."
+    apt_install "$what" "$manual" postgresql-common
     # HelloAspire runs its own servers; the package's system-wide cluster on port 5432 is not wanted.
     sed -i 's/^#\?\s*create_main_cluster.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
-    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-}
-
-install_node() {
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        echo "error: Node.js is missing (the node-client tests run it). Install Node.js 18 or later with npm, then run ./test.sh again." >&2
-        exit 1
-    fi
-    say "Installing Node.js (Debian packages 'nodejs' and 'npm')"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-}
-
-install_chromium() {
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        echo "error: Chromium is missing at /usr/bin/chromium (the dashboard's browser test drives it). Install it (Debian: sudo apt-get install chromium), then run ./test.sh again." >&2
-        exit 1
-    fi
-    say "Installing Chromium (Debian package 'chromium') for the dashboard's browser test"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    apt_install "$what" "$manual" postgresql
 }
 
 if ! command -v dotnet >/dev/null; then
@@ -57,8 +46,10 @@ if ! command -v dotnet >/dev/null; then
     exit 1
 fi
 have_postgres_binaries || install_postgres_binaries
-{ command -v node && command -v npm; } >/dev/null || install_node
-[ -x /usr/bin/chromium ] || install_chromium
+{ command -v node && command -v npm; } >/dev/null ||
+    apt_install "Node.js" "The node-client tests run it: install Node.js 18 or later with npm." nodejs npm
+[ -x /usr/bin/chromium ] ||
+    apt_install "Chromium" "The dashboard's browser test drives /usr/bin/chromium: install it (Debian: sudo apt-get install chromium)." chromium
 
 say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly
