@@ -21,9 +21,7 @@ public sealed class AppHostCrashTests : IDisposable
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
         try
         {
-            while (await appHost.StandardOutput.ReadLineAsync(timeout.Token) is { } line && !line.Contains("worker ended", StringComparison.Ordinal))
-            {
-            }
+            await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, timeout.Token);
         }
         finally
         {

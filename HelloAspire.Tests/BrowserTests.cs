@@ -34,11 +34,7 @@ public sealed partial class BrowserTests : IDisposable
 
     private static async Task LookAtTheDashboardAsync(System.Diagnostics.Process appHost, CancellationToken cancellationToken)
     {
-        Uri? login = null;
-        while (await appHost.StandardOutput.ReadLineAsync(cancellationToken) is { } line && !line.Contains("worker ended", StringComparison.Ordinal))
-        {
-            login ??= LoginUrl().Match(line) is { Success: true } match ? new Uri(match.Value) : null;
-        }
+        var login = AppHostProcess.LoginUrl(await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, cancellationToken));
 
         Assert.NotNull(login);
         var screenshots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
@@ -84,8 +80,6 @@ public sealed partial class BrowserTests : IDisposable
     [GeneratedRegex(@"hello\s*\(\d+\)")]
     private static partial Regex DatabaseSpans();
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
-    private static partial Regex LoginUrl();
 
     public void Dispose() => _data.Dispose();
 }

@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
 
 /// <summary>The real AppHost with its dashboard: the dashboard needs its login token, and the console never shows the password.</summary>
-public sealed partial class DashboardTests : IDisposable
+public sealed class DashboardTests : IDisposable
 {
     private const string Password = "Dashboard-Test-Password-Never-Printed-7";
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
@@ -22,20 +21,11 @@ public sealed partial class DashboardTests : IDisposable
         // The password from the environment, as user secrets would give it.
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path), new Dictionary<string, string> { ["Parameters__postgres-password"] = Password });
         var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
-        var console = new List<string>();
-        Uri? login = null;
+        List<string> console = [];
         try
         {
-            while (await appHost.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            {
-                console.Add(line);
-                login ??= LoginUrl().Match(line) is { Success: true } match ? new Uri(match.Value) : null;
-                if (line.Contains("worker ended", StringComparison.Ordinal))
-                {
-                    break;
-                }
-            }
-
+            console = await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, timeout.Token);
+            var login = AppHostProcess.LoginUrl(console);
             Assert.NotNull(login);
             using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(login.GetLeftPart(UriPartial.Authority)) };
@@ -59,9 +49,6 @@ public sealed partial class DashboardTests : IDisposable
         Assert.DoesNotContain(console, line => line.Contains(Password, StringComparison.Ordinal));
         Assert.DoesNotContain(Password, await errors);
     }
-
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
-    private static partial Regex LoginUrl();
 
     public void Dispose() => _data.Dispose();
 }

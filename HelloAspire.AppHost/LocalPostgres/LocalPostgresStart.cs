@@ -208,7 +208,7 @@ internal sealed class LocalPostgresStart(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
-            var (_, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
+            var (port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
             var socketConnection = new NpgsqlConnectionStringBuilder
             {
                 Host = socketDirectory,

@@ -12,19 +12,18 @@ internal static class PostmasterPidFile
     /// Waits until a server started at or after <paramref name="startedAt"/> is ready (the start time tells it from
     /// a stale file of an earlier run), or <paramref name="serverExited"/> completes first.
     /// </summary>
-    public static async Task<(int Pid, int Port, string SocketDirectory)> WaitUntilReadyAsync(
+    public static async Task<(int Port, string SocketDirectory)> WaitUntilReadyAsync(
         string path, DateTimeOffset startedAt, Task serverExited, CancellationToken cancellationToken)
     {
         var notBefore = startedAt.ToUnixTimeSeconds() - 1;
         while (true)
         {
             if (TryRead(path) is { Length: >= 8 } lines
-                && int.TryParse(lines[0], out var pid)
                 && long.TryParse(lines[2], out var startTime) && startTime >= notBefore
                 && lines[7].Trim() == "ready"
                 && int.TryParse(lines[3], out var port))
             {
-                return (pid, port, lines[4]);
+                return (port, lines[4]);
             }
 
             if (serverExited.IsCompleted)

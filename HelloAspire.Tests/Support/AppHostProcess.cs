@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using HelloAspire.AppHost.Database;
 
 namespace HelloAspire.Tests.Support;
@@ -7,7 +8,7 @@ namespace HelloAspire.Tests.Support;
 /// The built AppHost as its own process (not through Aspire.Hosting.Testing), with the dashboard on dynamic ports
 /// over plain HTTP (no launch profile, no fixed port, no development certificate needed).
 /// </summary>
-public static class AppHostProcess
+public static partial class AppHostProcess
 {
     public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -27,6 +28,29 @@ public static class AppHostProcess
 
         return Process.Start(startInfo)!;
     }
+
+    /// <summary>The AppHost's console, line by line, up to the line that says the worker has ended.</summary>
+    public static async Task<List<string>> ReadConsoleUntilWorkerEndsAsync(Process appHost, CancellationToken cancellationToken)
+    {
+        var console = new List<string>();
+        while (await appHost.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            console.Add(line);
+            if (line.Contains("worker ended", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        return console;
+    }
+
+    /// <summary>The dashboard's login URL (with its token), as the AppHost printed it.</summary>
+    public static Uri? LoginUrl(IEnumerable<string> console) =>
+        console.Select(line => LoginUrlPattern().Match(line)).FirstOrDefault(match => match.Success) is { } found ? new Uri(found.Value) : null;
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
+    private static partial Regex LoginUrlPattern();
 
     /// <summary>Ctrl+C (SIGINT): the AppHost stops its resources and its server, then exits; killed if it does not in time.</summary>
     public static async Task StopAsync(Process appHost, TimeSpan timeout)
