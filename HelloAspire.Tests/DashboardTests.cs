@@ -18,8 +18,7 @@ public sealed class DashboardTests : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(s_runTimeout);
 
-        // The password from the environment, as user secrets would give it.
-        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path), new Dictionary<string, string> { ["Parameters__postgres-password"] = Password });
+        using var appHost = AppHostProcess.Start(HelloApp.LocalModeWithPassword(_data.Path, Password));
         var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
         List<string> console = [];
         try

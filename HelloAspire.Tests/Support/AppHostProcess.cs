@@ -10,22 +10,28 @@ namespace HelloAspire.Tests.Support;
 /// </summary>
 public static partial class AppHostProcess
 {
-    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    private const string ParameterPrefix = "--Parameters:";
+
+    public static Process Start(string[] args)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { typeof(HelloDatabaseBuilderExtensions).Assembly.Location }.Concat(args))
+        startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
+        foreach (var argument in args)
         {
-            startInfo.ArgumentList.Add(argument);
+            // A parameter (a password) goes through the environment, as user secrets would give it: never on a command line.
+            if (argument.StartsWith(ParameterPrefix, StringComparison.Ordinal) && argument.Split('=', 2) is [var key, var value])
+            {
+                startInfo.Environment[$"Parameters__{key[ParameterPrefix.Length..]}"] = value;
+            }
+            else
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
         }
 
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[name] = value;
-        }
-
         return Process.Start(startInfo)!;
     }
 

@@ -10,13 +10,20 @@ public static class HelloApp
     public static readonly TimeSpan ServerExitTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// Every test run's password unless a test chooses one. The generated one lives in the AppHost's user secrets,
+    /// a single file that AppHosts running side by side rewrite at start-up: reading it while another writes it made
+    /// a kept-data restart see a new password now and then.
+    /// </summary>
+    public const string TestPassword = "helloaspire-tests-only-password-0123";
+
+    /// <summary>
     /// Arguments for local mode on the test's own data directory, without the Node.js client (it shares one
     /// node_modules folder; its own tests turn it on).
     /// </summary>
     public static string[] LocalMode(string dataDirectory, params string[] more) =>
-        ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", "--NodeClient:Enabled=false", .. more];
+        ["--Postgres:Mode=local", $"--Postgres:DataDirectory={dataDirectory}", "--NodeClient:Enabled=false", $"--Parameters:postgres-password={TestPassword}", .. more];
 
-    /// <summary>Local mode with a known password (the tests that change it, or look for it, need to know it).</summary>
+    /// <summary>Local mode with another known password (the tests that change it, or look for it).</summary>
     public static string[] LocalModeWithPassword(string dataDirectory, string password, params string[] more) =>
         LocalMode(dataDirectory, [$"--Parameters:postgres-password={password}", .. more]);
 
