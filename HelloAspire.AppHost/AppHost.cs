@@ -1,5 +1,6 @@
 using HelloAspire.AppHost.Database;
 using HelloAspire.AppHost.NodeClient;
+using HelloAspire.AppHost.ProjectLaunch;
 using HelloAspire.AppHost.RunOnce;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -14,6 +15,8 @@ var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 var exitWithClients = builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting);
 
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
+    // Its built program, not `dotnet run`, which re-evaluates the project on every start.
+    .WithBuildOutputLaunch()
     .WithReference(hello)
     .WaitFor(hello)
     .WithConsoleEcho(exitWithClients);
