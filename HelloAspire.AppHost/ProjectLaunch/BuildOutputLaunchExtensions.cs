@@ -33,9 +33,9 @@ public static partial class BuildOutputLaunchExtensions
         var program = FindBuiltProgram(app.AppHostAssembly, projectPath);
         var keptBecause =
             app.Configuration.GetValue<bool>(UseDotnetRunSetting) ? $"{UseDotnetRunSetting} is true"
-            : app.Configuration.GetValue<bool>("DOTNET_WATCH") ? "the AppHost runs under dotnet watch"
+            : IsTrue(app.Configuration["DOTNET_WATCH"]) ? "the AppHost runs under dotnet watch"
             : program is null ? $"the AppHost's build recorded no program for {projectPath} (rebuild the AppHost)"
-            : !File.Exists(program) ? $"{program} does not exist (build the AppHost, which builds the project)"
+            : !File.Exists(program) ? $"{program} does not exist (build the AppHost, which builds the project, and keep the project's UseAppHost on)"
             : null;
 
         app.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
@@ -67,6 +67,9 @@ public static partial class BuildOutputLaunchExtensions
             ? null
             : Path.ChangeExtension(assemblyPath, OperatingSystem.IsWindows() ? ".exe" : null);
     }
+
+    // dotnet watch sets DOTNET_WATCH=1; Aspire also accepts true.
+    private static bool IsTrue(string? value) => value == "1" || (bool.TryParse(value, out var isTrue) && isTrue);
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Debug, Message = "{Resource} starts from its build output: {Program}.")]
     private static partial void LogDirect(ILogger logger, string resource, string program);

@@ -27,7 +27,7 @@ public sealed class BuildOutputLaunchTests : IDisposable
 
     [Theory]
     [InlineData("--ProjectLaunch:UseDotnetRun=true")]
-    [InlineData("--DOTNET_WATCH=true")]
+    [InlineData("--DOTNET_WATCH=1")]
     public async Task WorkerKeepsDotnetRunWhenAskedOrUnderDotnetWatch(string setting)
     {
         await using var builder = await AppModel.CreateAsync([setting, .. s_noNodeClient], Ct);
