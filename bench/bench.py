@@ -344,10 +344,18 @@ def main():
 
     if not args.skip_suite:
         started = time.perf_counter()
-        suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build"],
+        results_dir = tempfile.mkdtemp(prefix="helloaspire-bench-suite-")
+        suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
+                                "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx"],
                                capture_output=True, text=True)
         if suite.returncode != 0:
-            sys.exit(f"error: the test suite failed (exit {suite.returncode}), so its time is not reported:\n{suite.stdout[-6000:]}")
+            with open(os.path.join(results_dir, "suite.log"), "w") as f:
+                f.write(suite.stdout + suite.stderr)
+            trx = os.path.join(results_dir, "suite.trx")
+            failed = re.findall(r'testName="([^"]+)"[^>]*outcome="Failed"', open(trx).read()) if os.path.exists(trx) else []
+            sys.exit(f"error: the test suite failed (exit {suite.returncode}), so its time is not reported. Failed: "
+                     f"{', '.join(failed) or 'see the log'}. Output and results kept in {results_dir}.")
+        shutil.rmtree(results_dir)
         print(f"\n  test suite: {time.perf_counter() - started:.1f} s   (target <= 60)")
 
 
