@@ -19,9 +19,10 @@ public sealed class AppHostCrashTests : IDisposable
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
+        var console = new AppHostConsole(appHost);
         try
         {
-            await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, timeout.Token);
+            await console.WaitForWorkerToEndAsync(timeout.Token);
         }
         finally
         {

@@ -20,21 +20,22 @@ public sealed partial class BrowserTests : IDisposable
         timeout.CancelAfter(s_runTimeout);
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
+        var console = new AppHostConsole(appHost);
         try
         {
-            await LookAtTheDashboardAsync(appHost, timeout.Token);
+            await LookAtTheDashboardAsync(console, timeout.Token);
         }
         finally
         {
-            await AppHostProcess.StopAsync(appHost, s_runTimeout);
+            await AppHostProcess.StopAsync(appHost, console, s_runTimeout);
         }
 
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
     }
 
-    private static async Task LookAtTheDashboardAsync(System.Diagnostics.Process appHost, CancellationToken cancellationToken)
+    private static async Task LookAtTheDashboardAsync(AppHostConsole console, CancellationToken cancellationToken)
     {
-        var login = AppHostProcess.LoginUrl(await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, cancellationToken));
+        var login = AppHostProcess.LoginUrl(await console.WaitForWorkerToEndAsync(cancellationToken));
 
         Assert.NotNull(login);
         var screenshots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;

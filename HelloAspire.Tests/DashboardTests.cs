@@ -20,11 +20,10 @@ public sealed class DashboardTests : IDisposable
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalModeWithPassword(_data.Path, Password));
         var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
-        List<string> console = [];
+        var console = new AppHostConsole(appHost);
         try
         {
-            console = await AppHostProcess.ReadConsoleUntilWorkerEndsAsync(appHost, timeout.Token);
-            var login = AppHostProcess.LoginUrl(console);
+            var login = AppHostProcess.LoginUrl(await console.WaitForWorkerToEndAsync(timeout.Token));
             Assert.NotNull(login);
             using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(login.GetLeftPart(UriPartial.Authority)) };
@@ -41,11 +40,12 @@ public sealed class DashboardTests : IDisposable
         finally
         {
             // Ctrl+C: the AppHost stops its server, then exits.
-            await AppHostProcess.StopAsync(appHost, s_runTimeout);
+            await AppHostProcess.StopAsync(appHost, console, s_runTimeout);
         }
 
+        await console.Reading.WaitAsync(timeout.Token);
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
-        Assert.DoesNotContain(console, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(console.Lines, line => line.Contains(Password, StringComparison.Ordinal));
         Assert.DoesNotContain(Password, await errors);
     }
 

@@ -35,22 +35,6 @@ public static partial class AppHostProcess
         return Process.Start(startInfo)!;
     }
 
-    /// <summary>The AppHost's console, line by line, up to the line that says the worker has ended.</summary>
-    public static async Task<List<string>> ReadConsoleUntilWorkerEndsAsync(Process appHost, CancellationToken cancellationToken)
-    {
-        var console = new List<string>();
-        while (await appHost.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
-        {
-            console.Add(line);
-            if (line.Contains("worker ended", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
-
-        return console;
-    }
-
     /// <summary>The dashboard's login URL (with its token), as the AppHost printed it.</summary>
     public static Uri? LoginUrl(IEnumerable<string> console) =>
         console.Select(line => LoginUrlPattern().Match(line)).FirstOrDefault(match => match.Success) is { } found ? new Uri(found.Value) : null;
@@ -58,8 +42,11 @@ public static partial class AppHostProcess
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/login\?t=[0-9a-f]+")]
     private static partial Regex LoginUrlPattern();
 
-    /// <summary>Ctrl+C (SIGINT): the AppHost stops its resources and its server, then exits; killed if it does not in time.</summary>
-    public static async Task StopAsync(Process appHost, TimeSpan timeout)
+    /// <summary>
+    /// Ctrl+C (SIGINT): the AppHost stops its resources and its server, then exits; killed if it does not in time, and
+    /// then the error shows the end of its console.
+    /// </summary>
+    public static async Task StopAsync(Process appHost, AppHostConsole console, TimeSpan timeout)
     {
         if (appHost.HasExited)
         {
@@ -79,7 +66,61 @@ public static partial class AppHostProcess
         catch (OperationCanceledException)
         {
             appHost.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The AppHost did not stop within {timeout.TotalSeconds:0} s of Ctrl+C; it was killed.");
+            throw new TimeoutException(
+                $"The AppHost did not stop within {timeout.TotalSeconds:0} s of Ctrl+C; it was killed. Its console ended with:{Environment.NewLine}{console.Tail(40)}");
         }
+    }
+}
+
+/// <summary>
+/// The AppHost's console, read from its start to its end (an unread pipe that fills up would block the AppHost's
+/// logging, and with it its shutdown), every line kept.
+/// </summary>
+public sealed class AppHostConsole
+{
+    private readonly List<string> _lines = [];
+    private readonly TaskCompletionSource _workerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AppHostConsole(Process appHost) => Reading = ReadAsync(appHost.StandardOutput);
+
+    /// <summary>Completes when the AppHost's standard output is closed.</summary>
+    public Task Reading { get; }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The lines so far, once the AppHost has said that the worker ended.</summary>
+    public async Task<IReadOnlyList<string>> WaitForWorkerToEndAsync(CancellationToken cancellationToken)
+    {
+        await _workerEnded.Task.WaitAsync(cancellationToken);
+        return Lines;
+    }
+
+    public string Tail(int count) => string.Join(Environment.NewLine, Lines.TakeLast(count));
+
+    private async Task ReadAsync(StreamReader output)
+    {
+        while (await output.ReadLineAsync() is { } line)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+            }
+
+            if (line.Contains("worker ended", StringComparison.Ordinal))
+            {
+                _workerEnded.TrySetResult();
+            }
+        }
+
+        _workerEnded.TrySetException(new InvalidOperationException($"The AppHost's console ended before the worker did:{Environment.NewLine}{Tail(40)}"));
     }
 }
