@@ -39,7 +39,7 @@ public sealed class DashboardTests : IDisposable
         }
         finally
         {
-            // Ctrl+C: the AppHost stops its server, then exits.
+            // SIGTERM: the AppHost stops its server, then exits.
             await AppHostProcess.StopAsync(appHost, console, s_runTimeout);
         }
 

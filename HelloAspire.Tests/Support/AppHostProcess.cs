@@ -43,8 +43,10 @@ public static partial class AppHostProcess
     private static partial Regex LoginUrlPattern();
 
     /// <summary>
-    /// Ctrl+C (SIGINT): the AppHost stops its resources and its server, then exits; killed if it does not in time, and
-    /// then the error shows the end of its console.
+    /// SIGTERM, as <c>kill</c> or a service manager sends: the AppHost stops its resources and its server, then exits
+    /// (Ctrl+C's SIGINT takes the same path, but a process that inherited SIGINT as ignored, such as anything under a
+    /// background job of a non-interactive shell, never sees it). Killed if it does not stop in time, and then the
+    /// error shows the end of its console.
     /// </summary>
     public static async Task StopAsync(Process appHost, AppHostConsole console, TimeSpan timeout)
     {
@@ -53,9 +55,9 @@ public static partial class AppHostProcess
             return;
         }
 
-        using (var interrupt = Process.Start("kill", ["-INT", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var terminate = Process.Start("kill", ["-TERM", appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
-            await interrupt.WaitForExitAsync(CancellationToken.None);
+            await terminate.WaitForExitAsync(CancellationToken.None);
         }
 
         using var bounded = new CancellationTokenSource(timeout);
@@ -67,7 +69,7 @@ public static partial class AppHostProcess
         {
             appHost.Kill(entireProcessTree: true);
             throw new TimeoutException(
-                $"The AppHost did not stop within {timeout.TotalSeconds:0} s of Ctrl+C; it was killed. Its console ended with:{Environment.NewLine}{console.Tail(40)}");
+                $"The AppHost did not stop within {timeout.TotalSeconds:0} s of SIGTERM; it was killed. Its console ended with:{Environment.NewLine}{console.Tail(40)}");
         }
     }
 }
