@@ -7,8 +7,7 @@ namespace HelloAspire.AppHost.LocalPostgres;
 /// <summary>
 /// The first start's private server, as in the official image's entrypoint: unix socket only (no TCP, so nothing
 /// can connect and nothing can look ready mid-initialization), run while the databases are created and the seed
-/// scripts run, then stopped; without fsync, as the data it writes is synced once when the first start completes.
-/// Only after that does DCP start the real server, so a failed seed is a failed start.
+/// scripts run, then stopped. Only after that does DCP start the real server, so a failed seed is a failed start.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class InitServer : IAsyncDisposable
@@ -38,11 +37,6 @@ internal sealed class InitServer : IAsyncDisposable
             "-c", "listen_addresses=",
             "-c", $"unix_socket_directories={data.SocketDirectory}",
             "-c", "unix_socket_permissions=0700",
-            // Nothing it writes needs to survive a crash: the initializing marker makes the next start begin afresh,
-            // and a completed first start syncs the data once, before removing the marker.
-            "-c", "fsync=off",
-            "-c", "full_page_writes=off",
-            "-c", "synchronous_commit=off",
         ]);
         var startInfo = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

@@ -119,11 +119,6 @@ internal sealed class LocalPostgresStart(
         account.CreatePrivateDirectory(data.PgData);
         await InitDbAsync(password, cancellationToken);
         await SeedAsync(password, cancellationToken);
-        if (server.Durable)
-        {
-            await SyncNewDataAsync(cancellationToken);
-        }
-
         PasswordVerifier.Write(data.PasswordVerifierFile, password, account);
         File.Delete(data.InitializingMarker);
         if (server.Durable)
@@ -174,8 +169,7 @@ internal sealed class LocalPostgresStart(
         try
         {
             server.Account.GiveOwnership(data.PasswordFile);
-            // No sync yet: SyncNewDataAsync syncs everything once, after the seed.
-            var (command, wrapped) = server.Account.Wrap(server.Installation.InitDb,
+            List<string> arguments =
             [
                 $"--pgdata={data.PgData}",
                 $"--username={LocalPostgresServerResource.UserName}",
@@ -184,8 +178,13 @@ internal sealed class LocalPostgresStart(
                 "--encoding=UTF8",
                 "--locale=C",
                 "--no-instructions",
-                "--no-sync",
-            ]);
+            ];
+            if (!server.Durable)
+            {
+                arguments.Add("--no-sync");
+            }
+
+            var (command, wrapped) = server.Account.Wrap(server.Installation.InitDb, arguments);
             var stopwatch = Stopwatch.StartNew();
             var result = await ToolProcess.RunAsync(command, wrapped, new Dictionary<string, string>(), resourceLog, cancellationToken);
             if (!result.Succeeded)
@@ -207,21 +206,6 @@ internal sealed class LocalPostgresStart(
         await using var initServer = await InitServer.StartAsync(server, password, resourceLog, StartupTimeout, cancellationToken);
         await CreateDatabaseIfMissingAsync(initServer.ConnectionString, server.InitDatabaseName, cancellationToken);
         await new SeedScripts(server, resourceLog).RunAsync(initServer.ConnectionString, cancellationToken);
-    }
-
-    /// <summary>
-    /// initdb and the init server write without fsync: a crash before this point leaves the initializing marker, and
-    /// the next start initializes the directory afresh. One pass here makes the new data durable before the marker goes.
-    /// </summary>
-    private async Task SyncNewDataAsync(CancellationToken cancellationToken)
-    {
-        var data = server.Data;
-        var (command, arguments) = server.Account.Wrap(server.Installation.InitDb, ["--sync-only", $"--pgdata={data.PgData}"]);
-        var result = await ToolProcess.RunAsync(command, arguments, new Dictionary<string, string>(), resourceLog, cancellationToken);
-        if (!result.Succeeded)
-        {
-            throw new LocalPostgresException($"Could not sync the new data in '{data.PgData}' to disk (initdb --sync-only, exit code {result.ExitCode}): {result.StandardError} Fix: check the disk and start again; the unfinished directory is initialized afresh.");
-        }
     }
 
     private async Task CompleteStartAsync()
