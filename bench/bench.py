@@ -298,8 +298,10 @@ def main():
     args = parser.parse_args()
 
     print("Building (Release, not timed) ...", flush=True)
-    subprocess.run(["dotnet", "build", os.path.join(ROOT, "HelloAspire.sln"), "-c", "Release", "--nologo", "-clp:ErrorsOnly"],
-                   check=True, stdout=subprocess.DEVNULL)
+    build = subprocess.run(["dotnet", "build", os.path.join(ROOT, "HelloAspire.sln"), "-c", "Release", "--nologo", "-clp:ErrorsOnly"],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        sys.exit(f"error: the Release build failed (exit {build.returncode}); fix it first:\n{build.stdout[-4000:]}{build.stderr[-2000:]}")
     ensure_dev_certificate()
     print(f"PostgreSQL binaries: {BIN}; {os.cpu_count()} cores; running as {'root' if AS_ROOT else 'a user'}; trusted dev certificate for DCP")
     results = {}

@@ -4,7 +4,7 @@ namespace HelloAspire.AppHost.ProjectLaunch;
 
 /// <summary>
 /// Starts a .NET project resource from the program its build produced, instead of Aspire's default
-/// <c>dotnet run --no-build</c>, which evaluates the project with MSBuild (about a second) before every start only to
+/// <c>dotnet run --no-build</c>, which evaluates the project with MSBuild (0.6 s on 2 cores) before every start only to
 /// find that same program. Both assume the AppHost's build has built the project, which it does.
 /// </summary>
 public static partial class BuildOutputLaunchExtensions

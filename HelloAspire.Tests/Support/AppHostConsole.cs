@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// The AppHost's console, read from its start to its end (an unread pipe that fills up would block the AppHost's
+/// logging, and with it its shutdown), every line kept.
+/// </summary>
+public sealed class AppHostConsole
+{
+    private readonly List<string> _lines = [];
+    private readonly TaskCompletionSource _workerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AppHostConsole(Process appHost) => Reading = ReadAsync(appHost.StandardOutput);
+
+    /// <summary>Completes when the AppHost's standard output is closed.</summary>
+    public Task Reading { get; }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>The lines so far, once the AppHost has said that the worker ended.</summary>
+    public async Task<IReadOnlyList<string>> WaitForWorkerToEndAsync(CancellationToken cancellationToken)
+    {
+        await _workerEnded.Task.WaitAsync(cancellationToken);
+        return Lines;
+    }
+
+    public string Tail(int count) => string.Join(Environment.NewLine, Lines.TakeLast(count));
+
+    private async Task ReadAsync(StreamReader output)
+    {
+        while (await output.ReadLineAsync() is { } line)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+            }
+
+            if (line.Contains("worker ended", StringComparison.Ordinal))
+            {
+                _workerEnded.TrySetResult();
+            }
+        }
+
+        _workerEnded.TrySetException(new InvalidOperationException($"The AppHost's console ended before the worker did:{Environment.NewLine}{Tail(40)}"));
+    }
+}
