@@ -52,7 +52,7 @@ have_postgres_binaries || install_postgres_binaries
     apt_install "Chromium" "The dashboard's browser test drives /usr/bin/chromium: install it (Debian: sudo apt-get install chromium)." chromium
 
 # Aspire's orchestrator (DCP) serves its API over TLS with the trusted development certificate; without one it makes
-# a new key at every start (2.7 s of each AppHost start on a 2-core machine). This is Aspire's own setup step.
+# a new key at every start (0.3–2 s of each AppHost start on a 2-core machine). This is Aspire's own setup step.
 trust_dev_certificate() {
     local status=0
     dotnet dev-certs https --trust >/dev/null 2>&1 || status=$?
@@ -60,7 +60,7 @@ trust_dev_certificate() {
         0) ;;
         # 4: trusted by .NET (what Aspire checks) but not by OpenSSL tools until SSL_CERT_DIR lists ~/.aspnet/dev-certs/trust.
         4) say "The development certificate is trusted by .NET; OpenSSL tools need SSL_CERT_DIR (https://aka.ms/dev-certs-trust)" ;;
-        *) echo "warning: 'dotnet dev-certs https --trust' failed (exit $status); every AppHost start will be about 3 s slower." >&2 ;;
+        *) echo "warning: 'dotnet dev-certs https --trust' failed (exit $status); every AppHost start will be up to 2 s slower." >&2 ;;
     esac
 }
 # .NET keeps the user's certificates (my) and the ones it trusts (root) as <thumbprint>.pfx files.
