@@ -18,6 +18,10 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("Hello world", run.WorkerLog);
         Assert.Contains("Seed: running 01-hello.sql in database hello.", run.PostgresLog);
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
+
+        // Started from its build output, not through `dotnet run` (ProjectLaunch/), as the dashboard shows.
+        var path = Assert.IsType<string>(run.Worker.Properties.Single(p => p.Name == "executable.path").Value);
+        Assert.Equal("HelloAspire.Worker", Path.GetFileName(path));
     }
 
     [Fact]

@@ -3,11 +3,13 @@ using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ProjectLaunch;
 
-/// <summary>The worker starts from the program its build produced, unless a user or dotnet watch needs <c>dotnet run</c>.</summary>
-public sealed class BuildOutputLaunchTests : IDisposable
+/// <summary>
+/// The worker starts from the program its build produced, unless a user or dotnet watch needs <c>dotnet run</c>.
+/// A real run's path of the worker is checked by <see cref="EndToEndTests.WorkerLogsTheSeededHelloRow"/>.
+/// </summary>
+public sealed class BuildOutputLaunchTests
 {
     private static readonly string[] s_noNodeClient = ["--NodeClient:Enabled=false"];
-    private readonly TemporaryDirectory _data = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -41,16 +43,4 @@ public sealed class BuildOutputLaunchTests : IDisposable
         Assert.Null(BuildOutputLaunchExtensions.FindBuiltProgram(typeof(BuildOutputLaunchTests).Assembly, "/src/Other/Other.csproj"));
         Assert.Null(BuildOutputLaunchExtensions.FindBuiltProgram(appHostAssembly: null, "/src/Other/Other.csproj"));
     }
-
-    [Fact]
-    public async Task DashboardShowsTheWorkerStartedFromItsBuildOutput()
-    {
-        var run = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path), _data.Path, Ct);
-
-        Assert.Equal(0, run.Worker.ExitCode);
-        var path = Assert.IsType<string>(run.Worker.Properties.Single(p => p.Name == "executable.path").Value);
-        Assert.Equal("HelloAspire.Worker", Path.GetFileName(path));
-    }
-
-    public void Dispose() => _data.Dispose();
 }
