@@ -14,8 +14,7 @@ public sealed class AppHostCrashTests : IDisposable
     public async Task AKilledAppHostLeavesNoServerBehindAndTheNextRunStartsCleanly()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(HelloApp.StartTimeout);
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
@@ -31,8 +30,7 @@ public sealed class AppHostCrashTests : IDisposable
 
         using (var server = Process.GetProcessById(HelloApp.PostmasterPid(_data.Path)!.Value))
         {
-            using var orphan = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            orphan.CancelAfter(s_orphanTimeout);
+            using var orphan = HelloApp.Timeout(s_orphanTimeout, ct);
             await server.WaitForExitAsync(orphan.Token); // DCP stops the server once its AppHost is gone
         }
 

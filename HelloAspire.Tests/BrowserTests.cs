@@ -16,8 +16,7 @@ public sealed partial class BrowserTests : IDisposable
     public async Task TheDashboardShowsTheResourcesTheHelloLineAndTheWorkersTrace()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(s_runTimeout);
+        using var timeout = HelloApp.Timeout(s_runTimeout, ct);
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
         _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
         var console = new AppHostConsole(appHost);

@@ -15,8 +15,7 @@ public sealed class DashboardTests : IDisposable
     public async Task TheDashboardTurnsAwayAnonymousRequestsAndTheConsoleNeverShowsThePassword()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(s_runTimeout);
+        using var timeout = HelloApp.Timeout(s_runTimeout, ct);
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalModeWithPassword(_data.Path, Password));
         var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);

@@ -45,8 +45,7 @@ public sealed class DataGuardTests : IDisposable
         Assert.Contains("is in use by another AppHost", log);
         Assert.Equal(serverPid, HelloApp.PostmasterPid(_data.Path));
         await first.ResourceCommands.ExecuteCommandAsync("worker", KnownResourceCommands.StartCommand, Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(HelloApp.WorkerTimeout);
+        using var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct);
         await first.ResourceNotifications.WaitForResourceHealthyAsync("postgres", timeout.Token);
         await first.StopAndWaitForServerExitAsync(_data.Path, Ct);
     }

@@ -52,8 +52,7 @@ public sealed class EndToEndTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
         await app.WaitForWorkerToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(HelloApp.StartTimeout);
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
         var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "Seeded this start"), timeout.Token);
         await app.StopAndWaitForServerExitAsync(_data.Path, ct);
 

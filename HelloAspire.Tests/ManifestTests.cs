@@ -62,8 +62,7 @@ public sealed class ManifestTests : IDisposable
         }
 
         using var process = Process.Start(startInfo)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(s_publishTimeout);
+        using var timeout = HelloApp.Timeout(s_publishTimeout, TestContext.Current.CancellationToken);
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var errors = process.StandardError.ReadToEndAsync(timeout.Token);
         try

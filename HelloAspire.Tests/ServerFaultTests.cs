@@ -48,8 +48,7 @@ public sealed class ServerFaultTests : IDisposable
         await WaitForTerminalStateAsync(app, "postgres");
         await StartAndWaitHealthyAsync(app, "postgres");
         await ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(HelloApp.WorkerTimeout);
+        using var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct);
         var second = await app.ResourceNotifications.WaitForResourceAsync("worker",
             e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
         var rows = await CountRowsAsync(connectionString!);
@@ -63,8 +62,7 @@ public sealed class ServerFaultTests : IDisposable
 
     private static async Task ExecuteAsync(DistributedApplication app, string resource, string command)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(s_commandTimeout);
+        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
         var result = await app.ResourceCommands.ExecuteCommandAsync(resource, command, timeout.Token);
         Assert.True(result.Success, $"{command} {resource}: {result.Message}");
     }
@@ -72,15 +70,13 @@ public sealed class ServerFaultTests : IDisposable
     private static async Task StartAndWaitHealthyAsync(DistributedApplication app, string resource)
     {
         await ExecuteAsync(app, resource, KnownResourceCommands.StartCommand);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(s_commandTimeout);
+        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
     }
 
     private static async Task WaitForTerminalStateAsync(DistributedApplication app, string resource)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(s_commandTimeout);
+        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
         await app.ResourceNotifications.WaitForResourceAsync(resource,
             e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
     }

@@ -117,7 +117,8 @@ public static class HelloApp
         return File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) ? pid : null;
     }
 
-    private static CancellationTokenSource Timeout(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A token that cancels after <paramref name="timeout"/>, or with <paramref name="cancellationToken"/>.</summary>
+    public static CancellationTokenSource Timeout(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(timeout);

@@ -52,8 +52,7 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>Waits (bounded) for the worker to exit; returns its exit code, standard output and standard error.</summary>
     public async Task<(int ExitCode, string Output, string Errors)> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
+        using var bounded = HelloApp.Timeout(timeout, cancellationToken);
         await _process.WaitForExitAsync(bounded.Token);
         lock (_outputLock)
         {
