@@ -17,7 +17,6 @@ public sealed class AppHostCrashTests : IDisposable
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
-        _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
         var console = new AppHostConsole(appHost);
         try
         {

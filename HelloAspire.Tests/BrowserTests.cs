@@ -18,7 +18,6 @@ public sealed partial class BrowserTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
-        _ = appHost.StandardError.ReadToEndAsync(timeout.Token);
         var console = new AppHostConsole(appHost);
         try
         {

@@ -18,7 +18,6 @@ public sealed class DashboardTests : IDisposable
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalModeWithPassword(_data.Path, Password));
-        var errors = appHost.StandardError.ReadToEndAsync(timeout.Token);
         var console = new AppHostConsole(appHost);
         try
         {
@@ -45,7 +44,7 @@ public sealed class DashboardTests : IDisposable
         await console.Reading.WaitAsync(timeout.Token);
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
         Assert.DoesNotContain(console.Lines, line => line.Contains(Password, StringComparison.Ordinal));
-        Assert.DoesNotContain(Password, await errors);
+        Assert.DoesNotContain(Password, await console.Errors.WaitAsync(timeout.Token));
     }
 
     public void Dispose() => _data.Dispose();

@@ -3,18 +3,25 @@ using System.Diagnostics;
 namespace HelloAspire.Tests.Support;
 
 /// <summary>
-/// The AppHost's console, read from its start to its end (an unread pipe that fills up would block the AppHost's
-/// logging, and with it its shutdown), every line kept.
+/// The AppHost's console, both streams read from its start to its end (an unread pipe that fills up would block the
+/// AppHost's logging, and with it its shutdown): standard output line by line, standard error whole.
 /// </summary>
 public sealed class AppHostConsole
 {
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _workerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AppHostConsole(Process appHost) => Reading = ReadAsync(appHost.StandardOutput);
+    public AppHostConsole(Process appHost)
+    {
+        Reading = ReadAsync(appHost.StandardOutput);
+        Errors = appHost.StandardError.ReadToEndAsync();
+    }
 
     /// <summary>Completes when the AppHost's standard output is closed.</summary>
     public Task Reading { get; }
+
+    /// <summary>All of the AppHost's standard error, once it is closed.</summary>
+    public Task<string> Errors { get; }
 
     public IReadOnlyList<string> Lines
     {
