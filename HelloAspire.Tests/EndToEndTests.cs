@@ -16,6 +16,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(KnownResourceStates.Finished, run.Worker.State?.Text);
         Assert.Equal(0, run.Worker.ExitCode);
         Assert.Contains("Hello world", run.WorkerLog);
+        Assert.Contains("Created database \"hello\".", run.PostgresLog);
         Assert.Contains("Seed: running 01-hello.sql in database hello.", run.PostgresLog);
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
 
@@ -43,6 +44,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("Hello world", workerLog);
         Assert.Contains("Using the kept data", postgresLog);
         Assert.DoesNotContain("Seed: running", postgresLog);
+        Assert.DoesNotContain("Created database", postgresLog);
         Assert.Equal(1, rows);
     }
 

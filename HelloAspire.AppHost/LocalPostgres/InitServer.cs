@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using Npgsql;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
@@ -18,14 +17,14 @@ internal sealed class InitServer : IAsyncDisposable
 
     private readonly Process _process;
 
-    private InitServer(Process process, string connectionString)
+    private InitServer(Process process, PsqlTarget target)
     {
         _process = process;
-        ConnectionString = connectionString;
+        Target = target;
     }
 
-    /// <summary>Superuser connection over the unix socket, to database 'postgres'.</summary>
-    public string ConnectionString { get; }
+    /// <summary>The superuser over the unix socket, in database 'postgres'.</summary>
+    public PsqlTarget Target { get; }
 
     public static async Task<InitServer> StartAsync(LocalPostgresServerResource server, string password, ILogger resourceLog, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -52,15 +51,7 @@ internal sealed class InitServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var initServer = new InitServer(process, new NpgsqlConnectionStringBuilder
-        {
-            Host = data.SocketDirectory,
-            Port = SocketPort,
-            Username = LocalPostgresServerResource.UserName,
-            Password = password,
-            Database = "postgres",
-            Pooling = false,
-        }.ConnectionString);
+        var initServer = new InitServer(process, new PsqlTarget(data.SocketDirectory, SocketPort, password, "postgres"));
         try
         {
             using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
@@ -33,20 +33,18 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
             return HealthCheckResult.Unhealthy(ex.Message, ex);
         }
 
-        var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
-        try
+        // Over TCP, as the clients connect, with the password they are given.
+        var target = new PsqlTarget(
+            server.PrimaryEndpoint.Host,
+            server.PrimaryEndpoint.Port,
+            await server.PasswordParameter.GetValueAsync(cancellationToken) ?? "",
+            "postgres");
+        var result = await Psql.RunAsync(server, target, ["--quiet", "--output=/dev/null", "--command=SELECT 1"], NullLogger.Instance, cancellationToken);
+        return result switch
         {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword)
-        {
-            return HealthCheckResult.Unhealthy(server.PasswordMismatchMessage, ex);
-        }
-        catch (NpgsqlException ex)
-        {
-            return HealthCheckResult.Unhealthy($"The server does not accept connections: {ex.Message}", ex);
-        }
+            { Succeeded: true } => HealthCheckResult.Healthy(),
+            _ when Psql.IsPasswordRejected(result) => HealthCheckResult.Unhealthy(server.PasswordMismatchMessage),
+            _ => HealthCheckResult.Unhealthy($"The server does not accept connections: {result.StandardError.Trim()}"),
+        };
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using Npgsql;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
@@ -61,7 +60,7 @@ internal sealed class LocalPostgresStart(
             Report(error);
             throw error;
         }
-        catch (Exception ex) when (ex is LocalPostgresException or NpgsqlException)
+        catch (LocalPostgresException ex)
         {
             Report(ex);
             throw;
@@ -204,8 +203,8 @@ internal sealed class LocalPostgresStart(
     private async Task SeedAsync(string password, CancellationToken cancellationToken)
     {
         await using var initServer = await InitServer.StartAsync(server, password, resourceLog, StartupTimeout, cancellationToken);
-        await CreateDatabaseIfMissingAsync(initServer.ConnectionString, server.InitDatabaseName, cancellationToken);
-        await new SeedScripts(server, resourceLog).RunAsync(initServer.ConnectionString, cancellationToken);
+        await Psql.CreateDatabaseIfMissingAsync(server, initServer.Target, server.InitDatabaseName, resourceLog, cancellationToken);
+        await new SeedScripts(server, resourceLog).RunAsync(initServer.Target, cancellationToken);
     }
 
     private async Task CompleteStartAsync()
@@ -215,19 +214,11 @@ internal sealed class LocalPostgresStart(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
             var (port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
-            var socketConnection = new NpgsqlConnectionStringBuilder
-            {
-                Host = socketDirectory,
-                Port = port,
-                Username = LocalPostgresServerResource.UserName,
-                Password = await server.PasswordParameter.GetValueAsync(timeout.Token),
-                Database = "postgres",
-                Pooling = false,
-            }.ConnectionString;
-
+            var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
+            var socket = new PsqlTarget(socketDirectory, port, password, "postgres");
             foreach (var databaseName in server.Databases.Values)
             {
-                await CreateDatabaseIfMissingAsync(socketConnection, databaseName, timeout.Token);
+                await Psql.CreateDatabaseIfMissingAsync(server, socket, databaseName, resourceLog, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);
@@ -248,11 +239,7 @@ internal sealed class LocalPostgresStart(
         {
             Report(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log."));
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword)
-        {
-            Report(new LocalPostgresException(server.PasswordMismatchMessage, ex));
-        }
-        catch (Exception ex) when (ex is LocalPostgresException or NpgsqlException or IOException)
+        catch (Exception ex) when (ex is LocalPostgresException or IOException)
         {
             Report(ex);
         }
@@ -267,21 +254,5 @@ internal sealed class LocalPostgresStart(
         Log.StartFailed(resourceLog, error.Message);
         Log.ResourceStartFailed(appHostLog, server.Name, error.Message);
         _ready.TrySetException(error);
-    }
-
-    private async Task CreateDatabaseIfMissingAsync(string connectionString, string databaseName, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = databaseName } } };
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
-        {
-            return;
-        }
-
-        var quoted = "\"" + databaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
-        await create.ExecuteNonQueryAsync(cancellationToken);
-        Log.CreatedDatabase(resourceLog, databaseName);
     }
 }

@@ -18,9 +18,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Initialized a new data directory in {DataDirectory} in {ElapsedMs} ms.")]
     public static partial void Initialized(ILogger logger, string dataDirectory, long elapsedMs);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Information, Message = "Created database {Database}.")]
-    public static partial void CreatedDatabase(ILogger logger, string database);
-
     [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Seed: running {Script} in database {Database}.")]
     public static partial void RunningSeedScript(ILogger logger, string script, string database);
 

@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using Npgsql;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
@@ -25,37 +24,27 @@ internal sealed class SeedScripts(LocalPostgresServerResource server, ILogger re
         return [.. Directory.GetFiles(directory).Order(StringComparer.Ordinal)];
     }
 
-    public async Task RunAsync(string socketConnectionString, CancellationToken cancellationToken)
+    public async Task RunAsync(PsqlTarget initServer, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnectionStringBuilder(socketConnectionString) { Database = server.InitDatabaseName };
-        var environment = new Dictionary<string, string>
-        {
-            ["PGHOST"] = connection.Host!,
-            ["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PGUSER"] = connection.Username!,
-            ["PGPASSWORD"] = connection.Password!,
-            ["PGDATABASE"] = connection.Database,
-            ["POSTGRES_USER"] = connection.Username!,
-            ["POSTGRES_DB"] = connection.Database,
-        };
+        var target = initServer with { Database = server.InitDatabaseName };
+        var environment = target.Environment();
+        environment["POSTGRES_USER"] = LocalPostgresServerResource.UserName;
+        environment["POSTGRES_DB"] = target.Database;
 
         foreach (var script in Find(server.InitFilesDirectory))
         {
             var name = Path.GetFileName(script);
-            (string Command, string[] Arguments)? run = Path.GetExtension(script) switch
-            {
-                ".sql" => (server.Installation.Psql, ["--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=1", $"--file={script}"]),
-                ".sh" => ("bash", [script]),
-                _ => null,
-            };
-            if (run is not { } tool)
+            var extension = Path.GetExtension(script);
+            if (extension is not (".sql" or ".sh"))
             {
                 Log.IgnoringSeedFile(resourceLog, name);
                 continue;
             }
 
-            Log.RunningSeedScript(resourceLog, name, connection.Database);
-            var result = await ToolProcess.RunAsync(tool.Command, tool.Arguments, environment, resourceLog, cancellationToken);
+            Log.RunningSeedScript(resourceLog, name, target.Database);
+            var result = extension == ".sql"
+                ? await Psql.RunAsync(server, target, [$"--file={script}"], resourceLog, cancellationToken)
+                : await ToolProcess.RunAsync("bash", [script], environment, resourceLog, cancellationToken);
             if (!result.Succeeded)
             {
                 throw new LocalPostgresException(

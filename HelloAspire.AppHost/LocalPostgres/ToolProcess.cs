@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace HelloAspire.AppHost.LocalPostgres;
 
 /// <summary>Runs a one-shot tool (initdb, psql, a seed .sh) to completion; its output goes to the resource's log.</summary>
+/// <remarks>The tool reads <c>standardInput</c> when given, else an empty standard input.</remarks>
 internal static class ToolProcess
 {
     public static async Task<ToolResult> RunAsync(
@@ -10,7 +11,8 @@ internal static class ToolProcess
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment,
         ILogger resourceLog,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? standardInput = null)
     {
         var startInfo = new ProcessStartInfo(command)
         {
@@ -52,11 +54,11 @@ internal static class ToolProcess
         };
 
         process.Start();
-        process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
+            await WriteInputAsync(process, standardInput, cancellationToken);
             await process.WaitForExitAsync(cancellationToken);
         }
         catch (OperationCanceledException)
@@ -68,6 +70,23 @@ internal static class ToolProcess
         lock (errors)
         {
             return new ToolResult(process.ExitCode, string.Join(Environment.NewLine, errors));
+        }
+    }
+
+    private static async Task WriteInputAsync(Process process, string? standardInput, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (standardInput is not null)
+            {
+                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken);
+            }
+
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The tool ended before it read its input (psql could not connect): its exit code and errors tell why.
         }
     }
 }
