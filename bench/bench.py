@@ -345,7 +345,7 @@ def main():
             size = generate_big_seed(os.path.join(seed_dir, "02-big.sql"), args.seed_mb)
             shutil.copy(HELLO_SEED, seed_dir)
             print(f"\n  seed scale: {size / 1e6:.0f} MB pg_dump, {args.seed_mb * 10_000} rows", flush=True)
-            measure(3, [("psql -f", lambda: psql_load(os.path.join(seed_dir, "02-big.sql"))), ("cold (again)", app_cold),
+            measure(args.runs, [("psql -f", lambda: psql_load(os.path.join(seed_dir, "02-big.sql"))), ("cold (again)", app_cold),
                         ("cold+seed", lambda: app_cold(f"--Postgres:SeedDirectory={seed_dir}"))], results)
             extra = statistics.median(seeded - plain for seeded, plain in zip(results["cold+seed"][0], results["cold (again)"][0]))
             print(f"  seed load by the app (cold+seed - cold, same round) / psql -f = {extra / statistics.median(results['psql -f'][0]):.2f}   (target <= 1.1)")
