@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 
@@ -11,8 +12,12 @@ internal sealed partial class ConsoleEchoService(
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
+    // How long the end of a resource waits for the echo of its last lines before it is reported anyway.
+    private static readonly TimeSpan s_catchUpWait = TimeSpan.FromSeconds(2);
+
     private readonly Lock _exitLock = new();
     private readonly HashSet<string> _runningUntilExit = [];
+    private readonly ConcurrentDictionary<string, EchoProgress> _echoed = new();
     private int _exitCode;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -28,6 +33,7 @@ internal sealed partial class ConsoleEchoService(
     private async Task EchoLogsAsync(IResource resource, CancellationToken stoppingToken)
     {
         var logger = loggerFactory.CreateLogger(resource.Name);
+        var progress = Progress(resource);
         try
         {
             await foreach (var batch in resourceLogs.WatchAsync(resource).WithCancellation(stoppingToken))
@@ -37,6 +43,8 @@ internal sealed partial class ConsoleEchoService(
                     var plain = Plain(line.Content);
                     LogLine(logger, plain);
                 }
+
+                progress.Echoed(batch.Count);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -62,6 +70,7 @@ internal sealed partial class ConsoleEchoService(
                 var isTerminal = state is not null && KnownResourceStates.TerminalStates.Contains(state);
                 if (isTerminal && !wasTerminal)
                 {
+                    await CatchUpAsync(resource, stoppingToken);
                     var exitCode = update.Snapshot.ExitCode ?? 1;
                     LogEnded(logger, resource.Name, state!, exitCode);
                     if (annotation.ExitAppHost)
@@ -79,6 +88,34 @@ internal sealed partial class ConsoleEchoService(
             // The AppHost is stopping.
         }
     }
+
+    /// <summary>
+    /// Aspire adds an ended resource's last output to its log before it reports the end, but the echo reads that log
+    /// on a loop of its own: the end waits until the echo has caught up, so that it is printed after the resource's
+    /// last line and the AppHost never stops before that line is on its console.
+    /// </summary>
+    private async Task CatchUpAsync(IResource resource, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(s_catchUpWait);
+        try
+        {
+            var logged = 0;
+            await foreach (var batch in resourceLogs.GetAllAsync(resource).WithCancellation(timeout.Token))
+            {
+                logged += batch.Count;
+            }
+
+            await Progress(resource).WhenEchoedAsync(logged, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The end is reported without waiting longer: a slow log stream must not hold the AppHost's exit.
+            LogCatchUpTimedOut(loggerFactory.CreateLogger(resource.Name), resource.Name, s_catchUpWait.TotalSeconds);
+        }
+    }
+
+    private EchoProgress Progress(IResource resource) => _echoed.GetOrAdd(resource.Name, static _ => new EchoProgress());
 
     /// <summary>Once every resource that ends the AppHost has ended, stop it, exiting with the first failure's code (else 0).</summary>
     private void OneEnded(string resource, int exitCode)
@@ -109,4 +146,47 @@ internal sealed partial class ConsoleEchoService(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Resource} ended: {State}, exit code {ExitCode}.")]
     private static partial void LogEnded(ILogger logger, string resource, string state, int exitCode);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Resource}'s last lines did not reach the console within {Seconds} s; the dashboard has them all.")]
+    private static partial void LogCatchUpTimedOut(ILogger logger, string resource, double seconds);
+
+    /// <summary>How many of a resource's log lines the echo has printed, and a way to wait for a count.</summary>
+    private sealed class EchoProgress
+    {
+        private readonly Lock _lock = new();
+        private int _lines;
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Echoed(int lines)
+        {
+            TaskCompletionSource changed;
+            lock (_lock)
+            {
+                _lines += lines;
+                changed = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            changed.TrySetResult();
+        }
+
+        public async Task WhenEchoedAsync(int lines, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                Task changed;
+                lock (_lock)
+                {
+                    if (_lines >= lines)
+                    {
+                        return;
+                    }
+
+                    changed = _changed.Task;
+                }
+
+                await changed.WaitAsync(cancellationToken);
+            }
+        }
+    }
 }

@@ -1,0 +1,58 @@
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>
+/// <c>--ExitWithWorker=true</c>, for scripts and CI: the AppHost prints the worker's output, then how it ended, then
+/// stops everything and exits with the worker's exit code. (Only the worker here: the tests leave the Node.js client off.)
+/// </summary>
+public sealed class RunOnceTests : IDisposable
+{
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly TemporaryDirectory _data = new();
+    private readonly TemporaryDirectory _seed = new();
+
+    [Theory]
+    [InlineData(null, 0, "Hello world")]
+    [InlineData("CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL);", 5, "Table 'hello' in database 'hello' has no rows")]
+    public async Task TheAppHostEchoesTheWorkersLastLineThenExitsWithItsExitCode(string? seed, int exitCode, string lastLine)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = HelloApp.Timeout(s_runTimeout, ct);
+        string[] args = ["--ExitWithWorker=true"];
+        if (seed is not null)
+        {
+            await File.WriteAllTextAsync(_seed.Combine("01-schema.sql"), seed, ct);
+            args = [.. args, $"--Postgres:SeedDirectory={_seed.Path}"];
+        }
+
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path, args));
+        var console = new AppHostConsole(appHost);
+        try
+        {
+            await appHost.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            await AppHostProcess.StopAsync(appHost, console, s_runTimeout);
+        }
+
+        await console.Reading.WaitAsync(timeout.Token);
+        Assert.Equal(exitCode, appHost.ExitCode);
+        var lines = console.Lines;
+        var echoed = FindLast(lines, line => line.Contains(lastLine, StringComparison.Ordinal));
+        var ended = FindLast(lines, line => line.Contains($"worker ended: Finished, exit code {exitCode}.", StringComparison.Ordinal));
+        Assert.True(echoed >= 0 && ended > echoed, $"Expected the worker's '{lastLine}' before its end on the console:{Environment.NewLine}{console.Tail(20)}");
+        Assert.Null(HelloApp.PostmasterPid(_data.Path));
+    }
+
+    private static int FindLast(IReadOnlyList<string> lines, Predicate<string> match) =>
+        lines.Select((line, index) => (line, index)).LastOrDefault(x => match(x.line), (line: "", index: -1)).index;
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _seed.Dispose();
+    }
+}
