@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 
@@ -17,7 +16,6 @@ internal sealed partial class ConsoleEchoService(
 
     private readonly Lock _exitLock = new();
     private readonly HashSet<string> _runningUntilExit = [];
-    private readonly ConcurrentDictionary<string, EchoProgress> _echoed = new();
     private int _exitCode;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,13 +25,17 @@ internal sealed partial class ConsoleEchoService(
             .Where(x => x.annotation is not null)
             .ToList();
         _runningUntilExit.UnionWith(echoed.Where(x => x.annotation!.ExitAppHost).Select(x => x.resource.Name));
-        return Task.WhenAll(echoed.SelectMany(x => new[] { EchoLogsAsync(x.resource, stoppingToken), ReportExitsAsync(x.resource, x.annotation!, stoppingToken) }));
+        return Task.WhenAll(echoed.SelectMany(x =>
+        {
+            // One logger and one count per resource, shared by its echo and by the report of its end.
+            var logger = loggerFactory.CreateLogger(x.resource.Name);
+            var progress = new EchoProgress();
+            return new[] { EchoLogsAsync(x.resource, logger, progress, stoppingToken), ReportExitsAsync(x.resource, x.annotation!, logger, progress, stoppingToken) };
+        }));
     }
 
-    private async Task EchoLogsAsync(IResource resource, CancellationToken stoppingToken)
+    private async Task EchoLogsAsync(IResource resource, ILogger logger, EchoProgress progress, CancellationToken stoppingToken)
     {
-        var logger = loggerFactory.CreateLogger(resource.Name);
-        var progress = Progress(resource);
         try
         {
             await foreach (var batch in resourceLogs.WatchAsync(resource).WithCancellation(stoppingToken))
@@ -53,9 +55,8 @@ internal sealed partial class ConsoleEchoService(
         }
     }
 
-    private async Task ReportExitsAsync(IResource resource, ConsoleEchoAnnotation annotation, CancellationToken stoppingToken)
+    private async Task ReportExitsAsync(IResource resource, ConsoleEchoAnnotation annotation, ILogger logger, EchoProgress progress, CancellationToken stoppingToken)
     {
-        var logger = loggerFactory.CreateLogger(resource.Name);
         var wasTerminal = false;
         try
         {
@@ -70,7 +71,7 @@ internal sealed partial class ConsoleEchoService(
                 var isTerminal = state is not null && KnownResourceStates.TerminalStates.Contains(state);
                 if (isTerminal && !wasTerminal)
                 {
-                    await CatchUpAsync(resource, stoppingToken);
+                    await CatchUpAsync(resource, logger, progress, stoppingToken);
                     var exitCode = update.Snapshot.ExitCode ?? 1;
                     LogEnded(logger, resource.Name, state!, exitCode);
                     if (annotation.ExitAppHost)
@@ -94,7 +95,7 @@ internal sealed partial class ConsoleEchoService(
     /// on a loop of its own: the end waits until the echo has caught up, so that it is printed after the resource's
     /// last line and the AppHost never stops before that line is on its console.
     /// </summary>
-    private async Task CatchUpAsync(IResource resource, CancellationToken stoppingToken)
+    private async Task CatchUpAsync(IResource resource, ILogger logger, EchoProgress progress, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(s_catchUpWait);
@@ -106,16 +107,14 @@ internal sealed partial class ConsoleEchoService(
                 logged += batch.Count;
             }
 
-            await Progress(resource).WhenEchoedAsync(logged, timeout.Token);
+            await progress.WhenEchoedAsync(logged, timeout.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
             // The end is reported without waiting longer: a slow log stream must not hold the AppHost's exit.
-            LogCatchUpTimedOut(loggerFactory.CreateLogger(resource.Name), resource.Name, s_catchUpWait.TotalSeconds);
+            LogCatchUpTimedOut(logger, resource.Name, s_catchUpWait.TotalSeconds);
         }
     }
-
-    private EchoProgress Progress(IResource resource) => _echoed.GetOrAdd(resource.Name, static _ => new EchoProgress());
 
     /// <summary>Once every resource that ends the AppHost has ended, stop it, exiting with the first failure's code (else 0).</summary>
     private void OneEnded(string resource, int exitCode)
