@@ -53,23 +53,23 @@ public sealed partial class BrowserTests : IDisposable
         Assert.Equal(0, await Row(page, "postgres").GetByText("Unhealthy").CountAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "resources.png") });
 
-        await page.GotoAsync($"{dashboard}/consolelogs/resource/worker");
-        await page.GetByText("Hello world").First.WaitForAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "console-worker.png") });
-
-        await page.GotoAsync($"{dashboard}/structuredlogs");
-        await page.GetByText("Hello world").First.WaitForAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "structured-logs.png") });
-
-        await page.GotoAsync($"{dashboard}/metrics/resource/worker");
-        await page.GetByText("Npgsql").First.WaitForAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "metrics.png") });
-
-        await page.GotoAsync($"{dashboard}/traces");
-        await page.GetByText("worker: read hello row").First.WaitForAsync();
+        await ShowsAsync("consolelogs/resource/worker", "console-worker.png", page.GetByText("Hello world").First);
+        await ShowsAsync("structuredlogs", "structured-logs.png", page.GetByText("Hello world").First);
+        await ShowsAsync("metrics/resource/worker", "metrics.png", page.GetByText("Npgsql").First);
         // The database's spans belong to the same trace: the query runs inside the worker's span.
-        await page.GetByText(DatabaseSpans()).First.WaitForAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "traces.png") });
+        await ShowsAsync("traces", "traces.png", page.GetByText("worker: read hello row").First, page.GetByText(DatabaseSpans()).First);
+
+        // Opens a dashboard page, waits until it shows each of these, then keeps a screenshot of it for the README.
+        async Task ShowsAsync(string path, string screenshot, params ILocator[] shown)
+        {
+            await page.GotoAsync($"{dashboard}/{path}");
+            foreach (var locator in shown)
+            {
+                await locator.WaitForAsync();
+            }
+
+            await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, screenshot) });
+        }
     }
 
     /// <summary>The Resources grid's row whose name cell is <paramref name="resource"/> (the first: a child may name it as its source).</summary>
@@ -78,7 +78,6 @@ public sealed partial class BrowserTests : IDisposable
 
     [GeneratedRegex(@"hello\s*\(\d+\)")]
     private static partial Regex DatabaseSpans();
-
 
     public void Dispose() => _data.Dispose();
 }
