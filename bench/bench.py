@@ -112,6 +112,13 @@ class Floor:
         return subprocess.run([f"{BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, *args],
                               env=self.env, check=True, capture_output=True, text=True).stdout
 
+    def initialize(self):
+        """The whole floor script but the SELECT: initdb, start, create the database, run the seed."""
+        self.initdb()
+        self.start()
+        self.psql("-c", "CREATE DATABASE hello")
+        self.psql("-f", HELLO_SEED, database="hello")
+
     def select_hello(self):
         out = self.psql("-tAc", "SELECT message FROM hello ORDER BY id LIMIT 1", database="hello")
         assert out.strip() == "Hello world", out
@@ -122,10 +129,7 @@ def floor_cold():
     try:
         floor = Floor(root)
         started = time.perf_counter()
-        floor.initdb()
-        floor.start()
-        floor.psql("-c", "CREATE DATABASE hello")
-        floor.psql("-f", HELLO_SEED, database="hello")
+        floor.initialize()
         floor.select_hello()
         elapsed = time.perf_counter() - started
         floor.stop()
@@ -137,10 +141,7 @@ def floor_cold():
 def prepared_floor():
     root = new_root()
     floor = Floor(root)
-    floor.initdb()
-    floor.start()
-    floor.psql("-c", "CREATE DATABASE hello")
-    floor.psql("-f", HELLO_SEED, database="hello")
+    floor.initialize()
     floor.stop()
     return floor
 
