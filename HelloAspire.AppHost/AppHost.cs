@@ -2,6 +2,10 @@ using HelloAspire.AppHost.Database;
 using HelloAspire.AppHost.NodeClient;
 using HelloAspire.AppHost.ProjectLaunch;
 using HelloAspire.AppHost.RunOnce;
+using HelloAspire.AppHost.Startup;
+
+// A setting to fix, or HelloAspire already running, is one line and exit code 1 on the console, not a stack trace.
+StartupErrors.ShowWithoutStackTrace();
 
 var builder = DistributedApplication.CreateBuilder(args);
 

@@ -4,19 +4,55 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The AppHost itself is killed: its server does not outlive it, and the next run starts cleanly on the same data.</summary>
-public sealed class AppHostCrashTests : IDisposable
+public sealed class AppHostCrashTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_orphanTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     [Fact]
     public async Task AKilledAppHostLeavesNoServerBehindAndTheNextRunStartsCleanly()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
+        await RunUntilTheWorkerEndsThenKillAsync(appHost => appHost.Kill(), ct); // SIGKILL: no shutdown code of the AppHost runs
 
-        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
+        using (var server = Process.GetProcessById(HelloApp.PostmasterPid(_apps.Data.Path)!.Value))
+        {
+            using var orphan = HelloApp.Timeout(s_orphanTimeout, ct);
+            await server.WaitForExitAsync(orphan.Token); // DCP stops the server once its AppHost is gone
+        }
+
+        var next = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+
+        Assert.Equal(0, next.Worker.ExitCode);
+        Assert.Contains("Using the kept data", next.PostgresLog);
+    }
+
+    /// <summary>
+    /// The OOM killer, or kill -9 of the AppHost and its orchestrator together: the server survives them, and no
+    /// AppHost holds its data any more, so the next run stops it (fast shutdown) and goes on instead of refusing.
+    /// </summary>
+    [Fact]
+    public async Task AServerLeftRunningByAKilledAppHostAndOrchestratorIsStoppedByTheNextRun()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await RunUntilTheWorkerEndsThenKillAsync(appHost => KillTreeExceptPostgres(appHost.Id), ct);
+
+        var leftover = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+        Assert.True(Directory.Exists($"/proc/{leftover}"), "the server must have survived its AppHost and DCP for this test to mean anything");
+
+        var next = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+
+        Assert.Equal(0, next.Worker.ExitCode);
+        Assert.Contains($"Stopped a server that an earlier run left on {_apps.Data.Combine("pgdata")} (process {leftover}", next.PostgresLog);
+        Assert.False(Directory.Exists($"/proc/{leftover}"), "the leftover server must be gone");
+    }
+
+    /// <summary>Runs the AppHost as its own process until its worker has ended, kills it with <paramref name="kill"/>, and waits until it is gone.</summary>
+    private async Task RunUntilTheWorkerEndsThenKillAsync(Action<Process> kill, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path));
         var console = new AppHostConsole(appHost);
         try
         {
@@ -24,20 +60,46 @@ public sealed class AppHostCrashTests : IDisposable
         }
         finally
         {
-            appHost.Kill(); // SIGKILL: no shutdown code of the AppHost runs
+            kill(appHost);
         }
 
-        using (var server = Process.GetProcessById(HelloApp.PostmasterPid(_data.Path)!.Value))
-        {
-            using var orphan = HelloApp.Timeout(s_orphanTimeout, ct);
-            await server.WaitForExitAsync(orphan.Token); // DCP stops the server once its AppHost is gone
-        }
-
-        var next = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path), _data.Path, ct);
-
-        Assert.Equal(0, next.Worker.ExitCode);
-        Assert.Contains("Using the kept data", next.PostgresLog);
+        // Until the kernel has ended it, a killed AppHost still holds the data's lock.
+        await appHost.WaitForExitAsync(timeout.Token);
     }
 
-    public void Dispose() => _data.Dispose();
+    /// <summary>SIGKILL, all at once, to a process and everything below it except PostgreSQL's processes.</summary>
+    private static void KillTreeExceptPostgres(int root)
+    {
+        var parents = Directory.EnumerateDirectories("/proc")
+            .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat")))
+            .Where(p => p.Stat.Length > 0)
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+            .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
+                Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(parents.Where(p => p.Parent == tree[i] && p.Comm != "postgres").Select(p => p.Pid));
+        }
+
+        using var kill = Process.Start("kill", ["-KILL", .. tree.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        kill.WaitForExit();
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ""; // the process ended while the list was read
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

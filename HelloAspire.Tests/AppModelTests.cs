@@ -111,6 +111,56 @@ public sealed class AppModelTests
         Assert.Contains("pg_config --bindir", error.Message);
     }
 
+    /// <summary>
+    /// A client is wired alike whichever mode runs: the database (and the local server) offer the same connection
+    /// properties as Aspire.Hosting.PostgreSQL's own resources, compared with them, not with a list kept here.
+    /// </summary>
+    [Fact]
+    public async Task EveryModeOffersTheConnectionPropertiesOfAspiresPostgresResources()
+    {
+        using var data = new TemporaryDirectory();
+        await using var container = await AppModel.CreateAsync(["--Postgres:Mode=container"], Ct);
+        await using var local = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path), Ct);
+        await using var existing = await AppModel.CreateAsync(
+            ["--ConnectionStrings:hello=Host=db.example;Port=5433;Database=hello;Username=app;Password=p", "--NodeClient:Enabled=false"], Ct);
+
+        var expected = Keys(container.Resource<PostgresDatabaseResource>("hello"));
+        Assert.Contains("JdbcConnectionString", expected);
+        Assert.Equal(expected, Keys(local.Resource<LocalPostgresDatabaseResource>("hello")));
+        Assert.Equal(expected, Keys(existing.Resource<IResourceWithConnectionString>("hello")));
+        Assert.Equal(Keys(container.Resource<PostgresServerResource>("postgres")), Keys(local.Resource<LocalPostgresServerResource>("postgres")));
+    }
+
+    [Fact]
+    public async Task ADatabaseNameThatNeedsQuotingSurvivesEveryConnectionProperty()
+    {
+        const string name = "hello; world=1";
+        using var data = new TemporaryDirectory();
+        await using var local = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path), Ct);
+        var database = local.CreateResourceBuilder(local.Resource<LocalPostgresServerResource>("postgres")).AddDatabase("quoted", name).Resource;
+
+        // "{postgres.connectionString};Database=…": the server's part stays a reference until run time.
+        var expression = database.ConnectionStringExpression.ValueExpression;
+        Assert.StartsWith("{postgres.connectionString};", expression);
+        var connectionString = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = expression[(expression.IndexOf(';', StringComparison.Ordinal) + 1)..] };
+        Assert.Equal(name, connectionString["Database"]);
+        var properties = Properties(database);
+        Assert.Equal(name, properties["DatabaseName"].ValueExpression);
+        Assert.EndsWith("/hello%3B%20world%3D1", properties["Uri"].ValueExpression);
+        Assert.EndsWith("/hello%3B%20world%3D1", properties["JdbcConnectionString"].ValueExpression);
+
+        var existing = new ExistingPostgresDatabaseResource("hello", $"Host=db.example;Port=5433;Username=app;Password=p@ss:w/rd;Database=\"{name}\"");
+        var existingProperties = Properties(existing);
+        Assert.Equal(name, existingProperties["DatabaseName"].ValueExpression);
+        Assert.Equal("postgresql://app:p%40ss%3Aw%2Frd@db.example:5433/hello%3B%20world%3D1", existingProperties["Uri"].ValueExpression);
+        Assert.Equal("jdbc:postgresql://db.example:5433/hello%3B%20world%3D1", existingProperties["JdbcConnectionString"].ValueExpression);
+    }
+
+    private static string[] Keys(IResourceWithConnectionString resource) => [.. Properties(resource).Keys.Order(StringComparer.Ordinal)];
+
+    private static Dictionary<string, ReferenceExpression> Properties(IResourceWithConnectionString resource) =>
+        resource.GetConnectionProperties().ToDictionary(p => p.Key, p => p.Value);
+
     private static async Task AssertWorkerReferencesAndWaitsForAsync(IDistributedApplicationTestingBuilder builder, IResourceWithConnectionString database)
     {
         var worker = builder.Resource<ProjectResource>("worker");

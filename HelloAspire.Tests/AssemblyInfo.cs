@@ -1,2 +1,5 @@
+using HelloAspire.Tests.Support;
+
 // Local mode, which most tests run, needs a Unix host (PostgreSQL's binaries, setpriv, unix sockets).
 [assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[assembly: TestCollectionOrderer(typeof(LongestTestsFirst))]

@@ -5,14 +5,14 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>Where the data and the server live, wrong: a taken port, data the server may not use. Each fails at once and touches nothing.</summary>
-public sealed class DataPlacementTests : IDisposable
+public sealed class DataPlacementTests : IAsyncDisposable
 {
     private const string Password = "the-password-the-data-was-made-with";
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string[] Args(string password = Password, params string[] more) => HelloApp.LocalModeWithPassword(_data.Path, password, more);
+    private string[] Args(string password = Password, params string[] more) => HelloApp.LocalModeWithPassword(_apps.Data.Path, password, more);
 
     [Fact]
     public async Task ATakenPortFailsWithThePortAndTheSettingToChange()
@@ -21,7 +21,7 @@ public sealed class DataPlacementTests : IDisposable
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        var run = await HelloApp.RunUntilWorkerEndsAsync(Args(Password, $"--Postgres:Port={port}"), _data.Path, Ct);
+        var run = await _apps.RunUntilWorkerEndsAsync(Args(Password, $"--Postgres:Port={port}"), Ct);
 
         Assert.Equal(KnownResourceStates.FailedToStart, run.Worker.State?.Text);
         Assert.Contains($"Port {port} on 127.0.0.1 is taken", run.PostgresLog);
@@ -31,14 +31,14 @@ public sealed class DataPlacementTests : IDisposable
     [Fact]
     public async Task DataThatTheServerCannotUseIsRefusedAndLeftAsItIs()
     {
-        Assert.Equal(0, (await HelloApp.RunUntilWorkerEndsAsync(Args(), _data.Path, Ct)).Worker.ExitCode);
-        var pgData = _data.Combine("pgdata");
+        Assert.Equal(0, (await _apps.RunUntilWorkerEndsAsync(Args(), Ct)).Worker.ExitCode);
+        var pgData = _apps.Data.Combine("pgdata");
 
         // As root (CI): data owned by another user. As a user: data this user may not read.
         var asRoot = Environment.IsPrivilegedProcess;
         var (tool, change) = asRoot ? ("chown", new[] { "-R", "4242", pgData }) : ("chmod", new[] { "000", pgData });
         await RunAsync(tool, change);
-        var refused = await HelloApp.RunUntilWorkerEndsAsync(Args(), _data.Path, Ct);
+        var refused = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
         var stillThere = asRoot ? File.Exists(Path.Combine(pgData, "PG_VERSION")) : Directory.Exists(pgData);
         await RunAsync(asRoot ? "chown" : "chmod", asRoot ? ["-R", "postgres", pgData] : ["700", pgData]);
 
@@ -55,5 +55,5 @@ public sealed class DataPlacementTests : IDisposable
         Assert.Equal(0, process.ExitCode);
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

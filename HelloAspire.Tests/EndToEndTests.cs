@@ -1,24 +1,25 @@
+using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 using Npgsql;
 
 namespace HelloAspire.Tests;
 
 /// <summary>The real AppHost, local mode (no container runtime here), each test on its own throwaway data.</summary>
-public sealed class EndToEndTests : IDisposable
+public sealed class EndToEndTests : IAsyncDisposable
 {
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     [Fact]
     public async Task WorkerLogsTheSeededHelloRow()
     {
-        var run = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path), _data.Path, TestContext.Current.CancellationToken);
+        var run = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), TestContext.Current.CancellationToken);
 
         Assert.Equal(KnownResourceStates.Finished, run.Worker.State?.Text);
         Assert.Equal(0, run.Worker.ExitCode);
         Assert.Contains("Hello world", run.WorkerLog);
         Assert.Contains("Created database \"hello\".", run.PostgresLog);
         Assert.Contains("Seed: running 01-hello.sql in database hello.", run.PostgresLog);
-        Assert.Null(HelloApp.PostmasterPid(_data.Path));
+        Assert.Null(HelloApp.PostmasterPid(_apps.Data.Path));
 
         // Started from its build output, not through `dotnet run` (ProjectLaunch/), as the dashboard shows.
         var path = Assert.IsType<string>(run.Worker.Properties.Single(p => p.Name == "executable.path").Value);
@@ -29,16 +30,16 @@ public sealed class EndToEndTests : IDisposable
     public async Task SecondStartOnKeptDataDoesNotSeedAgainAndStillSaysHello()
     {
         var ct = TestContext.Current.CancellationToken;
-        var first = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
         Assert.Equal(0, (await first.WaitForWorkerToEndAsync(ct)).ExitCode);
-        await first.StopAndWaitForServerExitAsync(_data.Path, ct);
+        await _apps.StopAsync(first, ct);
 
-        var second = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
         var worker = await second.WaitForWorkerToEndAsync(ct);
         var workerLog = await second.LogsOfAsync("worker", ct);
         var postgresLog = await second.LogsOfAsync("postgres", ct);
         var rows = await CountHelloRowsAsync(second, ct);
-        await second.StopAndWaitForServerExitAsync(_data.Path, ct);
+        await _apps.StopAsync(second, ct);
 
         Assert.Equal(0, worker.ExitCode);
         Assert.Contains("Hello world", workerLog);
@@ -52,29 +53,50 @@ public sealed class EndToEndTests : IDisposable
     public async Task LocalServerDataIsPrivateAndEveryClientMustUseScram()
     {
         var ct = TestContext.Current.CancellationToken;
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
         await app.WaitForWorkerToEndAsync(ct);
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
         var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "Seeded this start"), timeout.Token);
-        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+        await _apps.StopAsync(app, ct);
 
         // What the dashboard shows of the server.
         var properties = server.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value);
-        Assert.Equal(_data.Path, properties["Data directory"]);
-        Assert.Equal(File.ReadAllText(_data.Combine("pgdata", "PG_VERSION")).Trim(), properties["PostgreSQL version"]);
+        Assert.Equal(_apps.Data.Path, properties["Data directory"]);
+        Assert.Equal(File.ReadAllText(_apps.Data.Combine("pgdata", "PG_VERSION")).Trim(), properties["PostgreSQL version"]);
         Assert.Equal(true, properties["Seeded this start"]);
 
-        var rules = File.ReadAllLines(_data.Combine("pgdata", "pg_hba.conf"))
+        var rules = File.ReadAllLines(_apps.Data.Combine("pgdata", "pg_hba.conf"))
             .Select(line => line.Trim())
             .Where(line => line.Length > 0 && !line.StartsWith('#'))
             .ToList();
         Assert.NotEmpty(rules);
         Assert.All(rules, rule => Assert.EndsWith("scram-sha-256", rule));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("pgdata")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_data.Combine("socket")));
-        Assert.False(File.Exists(_data.Combine("initdb.pwfile")), "the password file for initdb must be removed after use");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_data.Combine("password.verifier")));
-        Assert.False(File.Exists(_data.Combine("initializing")), "a completed first start must clear its marker");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_apps.Data.Combine("pgdata")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_apps.Data.Combine("socket")));
+        Assert.False(File.Exists(_apps.Data.Combine("initdb.pwfile")), "the password file for initdb must be removed after use");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_apps.Data.Combine("password.verifier")));
+        Assert.False(File.Exists(_apps.Data.Combine("initializing")), "a completed first start must clear its marker");
+    }
+
+    [Fact]
+    public async Task TemporaryDataSaysHelloWithoutFsyncAndIsGoneWhenTheAppHostStops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, "--Postgres:TemporaryData=true"), ct);
+        var worker = await app.WaitForWorkerToEndAsync(ct);
+        var server = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalPostgresServerResource>().Single();
+        var dataDirectory = server.Data.Root;
+        _apps.Own(dataDirectory); // deleted with the test's own data if this test fails half-way
+        var arguments = await AppModel.ArgumentsAsync(server);
+        var existedWhileRunning = Directory.Exists(Path.Combine(dataDirectory, "pgdata"));
+        await _apps.StopAsync(app, ct);
+
+        Assert.Equal(0, worker.ExitCode);
+        Assert.NotEqual(_apps.Data.Path, dataDirectory); // throwaway data never uses a configured directory
+        Assert.StartsWith(Path.Combine(Path.GetTempPath(), "helloaspire-"), dataDirectory);
+        Assert.Contains("fsync=off", arguments);
+        Assert.True(existedWhileRunning);
+        Assert.False(Directory.Exists(dataDirectory), "throwaway data must be deleted when the AppHost stops");
     }
 
     private static async Task<long> CountHelloRowsAsync(DistributedApplication app, CancellationToken ct)
@@ -85,5 +107,5 @@ public sealed class EndToEndTests : IDisposable
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

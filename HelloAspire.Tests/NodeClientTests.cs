@@ -4,22 +4,22 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The tutorial's Node.js client, run by the AppHost with nothing but PG* variables.</summary>
-public sealed class NodeClientTests : IDisposable
+public sealed class NodeClientTests : IAsyncDisposable
 {
     private static readonly string[] s_pgVariables = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
 
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task NodeClientSaysHelloFromTheSameDatabase()
     {
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), Ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, "--NodeClient:Enabled=true"), Ct);
 
         var client = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
         var log = await app.LogsOfAsync("node-client", Ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        await _apps.StopAsync(app, Ct);
 
         Assert.Equal(0, client.ExitCode);
         Assert.Contains("Hello world", log);
@@ -28,7 +28,7 @@ public sealed class NodeClientTests : IDisposable
     [Fact]
     public async Task TurningTheClientOffRemovesItFromTheModel()
     {
-        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path), Ct);
+        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
 
         Assert.DoesNotContain(builder.Resources, r => r.Name.StartsWith("node-client", StringComparison.Ordinal));
     }
@@ -36,7 +36,7 @@ public sealed class NodeClientTests : IDisposable
     [Fact]
     public async Task LocalModeGivesThePgVariablesOfTheLocalServer()
     {
-        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), Ct);
+        await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_apps.Data.Path, "--NodeClient:Enabled=true"), Ct);
         var server = builder.Resource<LocalPostgresServerResource>("postgres");
 
         await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter);
@@ -93,5 +93,5 @@ public sealed class NodeClientTests : IDisposable
         Assert.Equal(property, endpoint.Property);
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

@@ -3,26 +3,26 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The password stays out of command lines and logs; the server is reachable on loopback only.</summary>
-public sealed class SecurityTests : IDisposable
+public sealed class SecurityTests : IAsyncDisposable
 {
     private const string Password = "Sentinel-Password-That-Must-Not-Leak-42";
     private static readonly string[] s_socketTables = ["/proc/net/tcp", "/proc/net/tcp6"];
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     [Fact]
     public async Task ThePasswordIsOnNoCommandLineAndInNoLogAndTheServerListensOnLoopbackOnly()
     {
         var ct = TestContext.Current.CancellationToken;
-        var app = await HelloApp.StartAsync(HelloApp.LocalModeWithPassword(_data.Path, Password), ct);
+        var app = await _apps.StartAsync(HelloApp.LocalModeWithPassword(_apps.Data.Path, Password), ct);
         await app.WaitForWorkerToEndAsync(ct);
 
         var commandLines = ProcessCommandLines();
         var logs = await app.LogsOfAsync("postgres", ct) + await app.LogsOfAsync("worker", ct);
-        var port = int.Parse(File.ReadLines(_data.Combine("pgdata", "postmaster.pid")).ElementAt(3), System.Globalization.CultureInfo.InvariantCulture);
+        var port = int.Parse(File.ReadLines(_apps.Data.Combine("pgdata", "postmaster.pid")).ElementAt(3), System.Globalization.CultureInfo.InvariantCulture);
         var listeners = ListeningAddresses(port);
-        await app.StopAndWaitForServerExitAsync(_data.Path, ct);
+        await _apps.StopAsync(app, ct);
 
-        Assert.Contains(commandLines, line => line.Contains("postgres", StringComparison.Ordinal) && line.Contains(_data.Path, StringComparison.Ordinal));
+        Assert.Contains(commandLines, line => line.Contains("postgres", StringComparison.Ordinal) && line.Contains(_apps.Data.Path, StringComparison.Ordinal));
         Assert.DoesNotContain(commandLines, line => line.Contains(Password, StringComparison.Ordinal));
         Assert.DoesNotContain(Password, logs);
         Assert.Equal(["127.0.0.1"], listeners);
@@ -64,5 +64,5 @@ public sealed class SecurityTests : IDisposable
             ? string.Join('.', Enumerable.Range(0, 4).Select(i => Convert.ToByte(hex.Substring(6 - (2 * i), 2), 16)))
             : $"ipv6:{hex}";
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

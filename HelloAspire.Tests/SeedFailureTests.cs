@@ -3,9 +3,9 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>A failing seed script fails the start, names itself, and is not half-reused: fixing it is enough.</summary>
-public sealed class SeedFailureTests : IDisposable
+public sealed class SeedFailureTests : IAsyncDisposable
 {
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
     private readonly TemporaryDirectory _seed = new();
 
     [Fact]
@@ -14,30 +14,30 @@ public sealed class SeedFailureTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var script = _seed.Combine("01-hello.sql");
         await File.WriteAllTextAsync(script, "CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL;", ct);
-        var args = HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}");
+        var args = HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}");
 
-        var broken = await HelloApp.RunUntilWorkerEndsAsync(args, _data.Path, ct);
+        var broken = await _apps.RunUntilWorkerEndsAsync(args, ct);
 
         Assert.Equal(KnownResourceStates.FailedToStart, broken.Worker.State?.Text);
         Assert.Contains("Seed script '01-hello.sql' failed", broken.PostgresLog);
         Assert.Contains("syntax error", broken.PostgresLog);
-        Assert.True(File.Exists(_data.Combine("initializing")), "the unfinished directory must stay marked");
+        Assert.True(File.Exists(_apps.Data.Combine("initializing")), "the unfinished directory must stay marked");
 
         await File.WriteAllTextAsync(script, await File.ReadAllTextAsync(Path.Combine(RepositorySeed, "01-hello.sql"), ct), ct);
-        var fixedRun = await HelloApp.RunUntilWorkerEndsAsync(args, _data.Path, ct);
+        var fixedRun = await _apps.RunUntilWorkerEndsAsync(args, ct);
 
         Assert.Equal(0, fixedRun.Worker.ExitCode);
         Assert.Contains("Hello world", fixedRun.WorkerLog);
         Assert.Contains("did not finish; initializing it again", fixedRun.PostgresLog);
-        Assert.False(File.Exists(_data.Combine("initializing")));
+        Assert.False(File.Exists(_apps.Data.Combine("initializing")));
     }
 
     private static string RepositorySeed =>
         Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed"));
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _data.Dispose();
+        await _apps.DisposeAsync();
         _seed.Dispose();
     }
 }

@@ -5,32 +5,30 @@ using Npgsql;
 namespace HelloAspire.Tests;
 
 /// <summary>The server dies or is stopped while the app runs: it comes back from the dashboard's commands with every committed row.</summary>
-public sealed class ServerFaultTests : IDisposable
+public sealed class ServerFaultTests : IAsyncDisposable
 {
-    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
-
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task AKilledServerIsRestartedFromTheDashboardWithEveryCommittedRow()
     {
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), Ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         await app.WaitForWorkerToEndAsync(Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);
         await WriteRowsAsync(connectionString!, 100);
 
-        using (var postmaster = Process.GetProcessById(HelloApp.PostmasterPid(_data.Path)!.Value))
+        using (var postmaster = Process.GetProcessById(HelloApp.PostmasterPid(_apps.Data.Path)!.Value))
         {
             postmaster.Kill(); // SIGKILL: no shutdown checkpoint, crash recovery must run
         }
 
-        await WaitForTerminalStateAsync(app, "postgres");
-        await StartAndWaitHealthyAsync(app, "postgres");
+        await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
+        await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
         var rows = await CountRowsAsync(connectionString!);
         var log = await app.LogsOfAsync("postgres", Ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        await _apps.StopAsync(app, Ct);
 
         Assert.Equal(100, rows);
         Assert.Contains("automatic recovery in progress", log);
@@ -39,46 +37,54 @@ public sealed class ServerFaultTests : IDisposable
     [Fact]
     public async Task StoppingAndStartingTheServerKeepsTheDataAndTheWorkerSaysHelloAgain()
     {
-        var app = await HelloApp.StartAsync(HelloApp.LocalMode(_data.Path), Ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         var first = await app.WaitForWorkerToEndAsync(Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);
         await WriteRowsAsync(connectionString!, 10);
 
-        await ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand);
-        await WaitForTerminalStateAsync(app, "postgres");
-        await StartAndWaitHealthyAsync(app, "postgres");
-        await ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand);
+        await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
+        await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
+        await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
+        await ServerCommands.ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand, Ct);
         using var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct);
         var second = await app.ResourceNotifications.WaitForResourceAsync("worker",
             e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
         var rows = await CountRowsAsync(connectionString!);
         var log = await app.LogsOfAsync("worker", Ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        await _apps.StopAsync(app, Ct);
 
         Assert.Equal(0, second.Snapshot.ExitCode);
         Assert.Contains("Hello world", log); // the log of the second run: a restart starts a fresh console log
         Assert.Equal(10, rows);
     }
 
-    private static async Task ExecuteAsync(DistributedApplication app, string resource, string command)
+    /// <summary>
+    /// A stop with a client connected is a fast shutdown (sessions ended, a checkpoint written), never DCP's SIGTERM
+    /// "smart" shutdown that waits for the client until DCP kills the server: the next start needs no crash recovery.
+    /// </summary>
+    [Fact]
+    public async Task StoppingTheServerWithAClientConnectedShutsItDownCleanly()
     {
-        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
-        var result = await app.ResourceCommands.ExecuteCommandAsync(resource, command, timeout.Token);
-        Assert.True(result.Success, $"{command} {resource}: {result.Message}");
-    }
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
+        await app.WaitForWorkerToEndAsync(Ct);
+        var connectionString = await app.GetConnectionStringAsync("hello", Ct);
 
-    private static async Task StartAndWaitHealthyAsync(DistributedApplication app, string resource)
-    {
-        await ExecuteAsync(app, resource, KnownResourceCommands.StartCommand);
-        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-    }
+        await using (await ServerCommands.OpenAsync(connectionString!, Ct))
+        {
+            await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
+        }
 
-    private static async Task WaitForTerminalStateAsync(DistributedApplication app, string resource)
-    {
-        using var timeout = HelloApp.Timeout(s_commandTimeout, Ct);
-        await app.ResourceNotifications.WaitForResourceAsync(resource,
-            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
+        var stoppedLog = await app.LogsOfAsync("postgres", Ct);
+        var stopped = await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
+        await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StartCommand, Ct);
+        var started = await ServerCommands.WaitForHealthyOrEndedAsync(app, "postgres", stopped, Ct);
+        var startedLog = await app.LogsOfAsync("postgres", Ct);
+
+        Assert.Equal(KnownResourceStates.Running, started.State?.Text);
+        Assert.Contains("received fast shutdown request", stoppedLog);
+        Assert.Contains("database system is shut down", stoppedLog);
+        Assert.DoesNotContain("unexpected postmaster exit", stoppedLog);
+        Assert.DoesNotContain("automatic recovery", startedLog);
     }
 
     private static async Task WriteRowsAsync(string connectionString, int count)
@@ -98,5 +104,5 @@ public sealed class ServerFaultTests : IDisposable
         return (long)(await count.ExecuteScalarAsync(Ct))!;
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

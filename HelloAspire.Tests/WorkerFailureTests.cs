@@ -3,11 +3,11 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>Bad input reaches the user as one clear line and a distinct exit code, never as a stack trace alone.</summary>
-public sealed class WorkerFailureTests : IDisposable
+public sealed class WorkerFailureTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_workerRunTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
     private readonly TemporaryDirectory _seed = new();
 
     [Theory]
@@ -17,7 +17,7 @@ public sealed class WorkerFailureTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await File.WriteAllTextAsync(_seed.Combine("01-schema.sql"), seed, ct);
-        var run = await HelloApp.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_data.Path, $"--Postgres:SeedDirectory={_seed.Path}"), _data.Path, ct);
+        var run = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}"), ct);
 
         Assert.Equal(exitCode, run.Worker.ExitCode);
         Assert.Contains(message, run.WorkerLog);
@@ -36,9 +36,9 @@ public sealed class WorkerFailureTests : IDisposable
         Assert.Equal("", output);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _data.Dispose();
+        await _apps.DisposeAsync();
         _seed.Dispose();
     }
 }

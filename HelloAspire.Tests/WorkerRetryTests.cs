@@ -5,12 +5,12 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The database is not there yet when the worker starts (existing-server mode): it retries, within a budget.</summary>
-public sealed class WorkerRetryTests : IDisposable
+public sealed class WorkerRetryTests : IAsyncDisposable
 {
     private const string Password = "retry-test-password-0123456789";
     private static readonly TimeSpan s_workerTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -27,10 +27,10 @@ public sealed class WorkerRetryTests : IDisposable
         // The server comes up only once the worker has failed to reach it, on the port it keeps knocking on.
         await worker.WaitForOutputAsync("The database is not reachable yet", s_workerTimeout, Ct);
         // The testing builder randomizes proxied ports unless told not to.
-        var app = await HelloApp.StartAsync(
-            HelloApp.LocalModeWithPassword(_data.Path, Password, $"--Postgres:Port={port}", "--DcpPublisher:RandomizePorts=false"), Ct);
+        var app = await _apps.StartAsync(
+            HelloApp.LocalModeWithPassword(_apps.Data.Path, Password, $"--Postgres:Port={port}", "--DcpPublisher:RandomizePorts=false"), Ct);
         var (exitCode, output, _) = await worker.WaitForExitAsync(s_workerTimeout, Ct);
-        await app.StopAndWaitForServerExitAsync(_data.Path, Ct);
+        await _apps.StopAsync(app, Ct);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("The database is not reachable yet", output);
@@ -60,5 +60,5 @@ public sealed class WorkerRetryTests : IDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

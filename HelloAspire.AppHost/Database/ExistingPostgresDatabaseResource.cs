@@ -27,14 +27,25 @@ public sealed class ExistingPostgresDatabaseResource : Resource, IResourceWithCo
 
     public ReferenceExpression ConnectionStringExpression { get; }
 
-    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
-    [
-        new("Host", Literal(_connection.Host)),
-        new("Port", Literal(_connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-        new("Username", Literal(_connection.Username)),
-        new("Password", Literal(_connection.Password)),
-        new("DatabaseName", Literal(_connection.Database ?? _connection.Username)),
-    ];
+    /// <summary>The same keys as Aspire's <c>PostgresDatabaseResource</c>, so a client is wired alike in every mode.</summary>
+    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
+    {
+        var host = _connection.Host ?? "localhost";
+        var port = _connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var database = _connection.Database ?? _connection.Username ?? "";
+        var authority = $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : Uri.EscapeDataString(host))}:{port}";
+        var credentials = $"{Uri.EscapeDataString(_connection.Username ?? "")}:{Uri.EscapeDataString(_connection.Password ?? "")}@";
+        return
+        [
+            new("Host", Literal(host)),
+            new("Port", Literal(port)),
+            new("Username", Literal(_connection.Username)),
+            new("Password", Literal(_connection.Password)),
+            new("DatabaseName", Literal(database)),
+            new("Uri", Literal($"postgresql://{credentials}{authority}/{Uri.EscapeDataString(database)}")),
+            new("JdbcConnectionString", Literal($"jdbc:postgresql://{authority}/{Uri.EscapeDataString(database)}")),
+        ];
+    }
 
     private static ReferenceExpression Literal(string? value) => ReferenceExpression.Create($"{value ?? ""}");
 }

@@ -33,11 +33,19 @@ public static class LocalPostgresBuilderExtensions
         var data = new LocalPostgresDataDirectory(dataDirectory);
         var server = new LocalPostgresServerResource(name, passwordParameter, installation, data, account);
 
-        // The first start's initdb and seed need nothing from DCP: run them while DCP and the dashboard start.
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LocalPostgresEarlyStart>());
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // A second AppHost on the same data stops here, before it starts DCP or binds the dashboard's ports.
+            new LocalPostgresDataLock(data).EnsureFree();
+        }
+
+        // Owns each server's lock and starts; prepares the first start (initdb, seed) while DCP and the dashboard start.
+        builder.Services.TryAddSingleton<LocalPostgresRuntime>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LocalPostgresRuntime>(s => s.GetRequiredService<LocalPostgresRuntime>()));
 
         var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey, _ => new LocalPostgresHealthCheck(server), failureStatus: null, tags: null));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, s => new LocalPostgresHealthCheck(server, s.GetRequiredService<LocalPostgresRuntime>()), failureStatus: null, tags: null));
 
         return builder.AddResource(server)
             .WithArgs(context =>
@@ -49,18 +57,11 @@ public static class LocalPostgresBuilderExtensions
             })
             .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.PrimaryEndpointName, env: "PGPORT")
             .WithHealthCheck(healthCheckKey)
-            .OnBeforeResourceStarted(static async (server, e, cancellationToken) =>
+            .OnBeforeResourceStarted(static (server, e, cancellationToken) =>
+                e.Services.GetRequiredService<LocalPostgresRuntime>().BeforeServerStartsAsync(server, cancellationToken))
+            .OnResourceStopped(static (server, e, _) =>
             {
-                // The first start was prepared early (above); a restart from the dashboard prepares now.
-                var (start, prepared) = server.EarlyStart ?? (NewStart(server, e.Services), null);
-                server.EarlyStart = null;
-                server.CurrentStart = start;
-                await (prepared ?? start.PrepareAsync(firstStart: false, cancellationToken));
-                start.BeginCompletingStart();
-            })
-            .OnResourceStopped(static (server, _, _) =>
-            {
-                server.CurrentStart?.ServerExited();
+                e.Services.GetRequiredService<LocalPostgresRuntime>().ServerStopped(server, ProcessIdOf(e.ResourceEvent.Snapshot));
                 return Task.CompletedTask;
             })
             .ExcludeFromManifest();
@@ -88,12 +89,7 @@ public static class LocalPostgresBuilderExtensions
     /// <summary>For throwaway data: deletes the whole data directory once the AppHost has stopped the server.</summary>
     public static IResourceBuilder<LocalPostgresServerResource> WithDataDeletedOnStop(this IResourceBuilder<LocalPostgresServerResource> builder)
     {
-        var data = builder.Resource.Data;
-        builder.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
-        {
-            e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => data.Delete());
-            return Task.CompletedTask;
-        });
+        builder.Resource.DeleteDataOnStop = true;
         return builder;
     }
 
@@ -146,12 +142,11 @@ public static class LocalPostgresBuilderExtensions
         }
     }
 
-    internal static LocalPostgresStart NewStart(LocalPostgresServerResource server, IServiceProvider services) =>
-        new(server,
-            services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
-            services.GetRequiredService<ResourceNotificationService>(),
-            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+    /// <summary>The process DCP ran for one start (the dashboard's <c>executable.pid</c>).</summary>
+    private static int? ProcessIdOf(CustomResourceSnapshot snapshot) =>
+        snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+            ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     private static List<string> ServerArguments(LocalPostgresServerResource server)
     {

@@ -24,30 +24,6 @@ public sealed class LocalPostgresDataDirectory(string root)
 
     internal string PasswordVerifierFile => Path.Combine(Root, "password.verifier");
 
-    internal string LockFile => Path.Combine(Root, "apphost.lock");
-
-    /// <summary>
-    /// Takes the data for this AppHost (an exclusive advisory lock, held until it exits), so that a second AppHost on
-    /// the same data fails at once, before it could touch a directory the first one is initializing or serving.
-    /// </summary>
-    internal FileStream Lock()
-    {
-        try
-        {
-            var lockFile = new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            lockFile.SetLength(0);
-            lockFile.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}\n"));
-            lockFile.Flush();
-            return lockFile;
-        }
-        catch (IOException ex)
-        {
-            throw new LocalPostgresException(
-                $"The data in '{Root}' is in use by another AppHost (process {LockHolder()}); it was not touched. " +
-                "Fix: stop that AppHost first, or give this one its own Postgres:DataDirectory.", ex);
-        }
-    }
-
     /// <summary>A unix socket path holds at most 107 bytes; PostgreSQL's is the socket directory plus "/.s.PGSQL.nnnnn".</summary>
     internal void EnsureSocketPathFits()
     {
@@ -61,56 +37,38 @@ public sealed class LocalPostgresDataDirectory(string root)
         }
     }
 
-    /// <summary>The pid the holding AppHost wrote; read without taking the lock (FileShare.ReadWrite asks for none).</summary>
-    private string LockHolder()
-    {
-        try
-        {
-            using var reader = new StreamReader(new FileStream(LockFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            return reader.ReadToEnd().Trim();
-        }
-        catch (IOException ex)
-        {
-            return $"unknown: {ex.Message}";
-        }
-    }
-
     /// <summary>
-    /// A server of an earlier run that is still shutting down (DCP stops it just after its AppHost exits) holds
-    /// postmaster.pid: wait a little for it; a stale file of a dead server is left to PostgreSQL, which replaces it.
+    /// Called while this AppHost holds the data lock, so a server still running on this data can only be this app's:
+    /// the last run of this AppHost still shutting down, or one left behind when an AppHost and its orchestrator were
+    /// killed together. It gets a fast shutdown and is waited for; its pid is returned. A server that was started some
+    /// other way (by hand, with another socket directory) is not this app's to stop, and is refused.
     /// </summary>
-    internal async Task WaitForEarlierServerToExitAsync(CancellationToken cancellationToken)
+    internal async Task<int?> StopLeftoverServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !IsPostgres(pid))
+        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsPostgresRunning(pid))
         {
-            return;
+            return null;
         }
 
-        try
-        {
-            using var earlier = System.Diagnostics.Process.GetProcessById(pid);
-            await earlier.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-        }
-        catch (ArgumentException)
-        {
-            // It exited in the meantime.
-        }
-        catch (TimeoutException ex)
+        if (!CommandLineOf(pid).Contains($"unix_socket_directories={SocketDirectory}"))
         {
             throw new LocalPostgresException(
-                $"A postgres server (process {pid}) still runs on '{PgData}'. Fix: stop it (kill -INT {pid}), or use another Postgres:DataDirectory.", ex);
+                $"A postgres server that HelloAspire did not start (process {pid}) runs on '{PgData}'; it was left alone. " +
+                $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {pid}), or set Postgres:DataDirectory to another directory.");
         }
+
+        return await StopServerAsync(timeout, cancellationToken);
     }
 
-    private static bool IsPostgres(int pid)
+    private static string[] CommandLineOf(int pid)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim() is "postgres" or "postmaster";
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
         {
-            return false; // no such process
+            return []; // it exited
         }
     }
 
@@ -132,32 +90,40 @@ public sealed class LocalPostgresDataDirectory(string root)
     }
 
     /// <summary>
-    /// Gives a server still running on this data a fast shutdown (SIGINT: what <c>pg_ctl stop -m fast</c> sends) and
-    /// waits, bounded, for it to exit. Used when the AppHost stops, so that it never exits before its server.
+    /// Gives the server running on this data, if any, a fast shutdown (SIGINT: what <c>pg_ctl stop -m fast</c> and the
+    /// official image's STOPSIGNAL send: sessions are ended, a checkpoint is written) and waits, bounded, until it has
+    /// exited; returns its pid. DCP's own stop is SIGTERM, a "smart" shutdown that waits for every client to leave,
+    /// and DCP kills the server outright when that takes more than a few seconds.
     /// </summary>
-    internal void StopServer(TimeSpan timeout)
+    internal async Task<int?> StopServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !IsPostgres(pid))
+        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsPostgresRunning(pid))
         {
-            return;
+            return null;
         }
 
         try
         {
             using var server = System.Diagnostics.Process.GetProcessById(pid);
             ServerAccount.SignalFastShutdown(pid);
-            server.WaitForExit(timeout);
+            await server.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
         }
         catch (ArgumentException)
         {
             // It exited in the meantime.
         }
+        catch (TimeoutException ex)
+        {
+            throw new LocalPostgresException(
+                $"The postgres server (process {pid}) did not stop within {timeout.TotalSeconds:0} s of a fast shutdown. Fix: stop it (kill -QUIT {pid}), then start again.", ex);
+        }
+
+        return pid;
     }
 
-    /// <summary>Deletes throwaway data, after the server has stopped (see <see cref="StopServer"/>).</summary>
+    /// <summary>Deletes throwaway data, after the server has stopped (see <see cref="StopServerAsync"/>).</summary>
     internal void Delete()
     {
-        StopServer(TimeSpan.FromSeconds(10));
         if (Directory.Exists(Root))
         {
             Directory.Delete(Root, recursive: true);

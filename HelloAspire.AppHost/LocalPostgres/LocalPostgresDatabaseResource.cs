@@ -11,13 +11,15 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
 
     public LocalPostgresServerResource Parent { get; } = parent;
 
+    /// <summary>The server's connection string and the database, quoted as a connection string needs (a name may hold ';' or '=').</summary>
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{Parent};Database={DatabaseName}");
+        ReferenceExpression.Create($"{Parent};{new System.Data.Common.DbConnectionStringBuilder { ["Database"] = DatabaseName }.ConnectionString}");
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
         Parent.CombineProperties(
         [
             new("DatabaseName", ReferenceExpression.Create($"{DatabaseName}")),
             new("Uri", Parent.UriExpression(DatabaseName)),
+            new("JdbcConnectionString", Parent.JdbcConnectionStringExpression(DatabaseName)),
         ]);
 }

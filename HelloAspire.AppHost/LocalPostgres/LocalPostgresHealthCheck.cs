@@ -9,13 +9,13 @@ namespace HelloAspire.AppHost.LocalPostgres;
 /// configured password. It reacts to readiness instead of waiting for Aspire's next health poll.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck
+internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource server, LocalPostgresRuntime runtime) : IHealthCheck
 {
     private static readonly TimeSpan s_readinessWait = TimeSpan.FromSeconds(10);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (server.CurrentStart is not { } start)
+        if (runtime.CurrentStart(server) is not { } start)
         {
             return HealthCheckResult.Unhealthy("The server has not been started.");
         }

@@ -43,6 +43,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>Off only for throwaway data: no fsync, so tests start faster. Kept data is always durable.</summary>
     public bool Durable { get; internal set; } = true;
 
+    /// <summary>Throwaway data: the whole data directory is deleted once the AppHost has stopped the server.</summary>
+    public bool DeleteDataOnStop { get; internal set; }
+
     /// <summary>Database resource name to database name, in the order they were added.</summary>
     public IReadOnlyDictionary<string, string> Databases => _databases;
 
@@ -62,15 +65,6 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         $"The data in '{Data.Root}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
         $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{Data.Root}'.";
 
-    /// <summary>This AppHost's hold on the data directory (see <see cref="LocalPostgresDataDirectory.Lock"/>), released when it stops.</summary>
-    internal FileStream? DataLock { get; set; }
-
-    /// <summary>The first start, prepared (initdb, seed) while the AppHost starts; taken by the first real start.</summary>
-    internal (LocalPostgresStart Start, Task? Prepared)? EarlyStart { get; set; }
-
-    /// <summary>The start in progress (or last finished); the health check waits on it.</summary>
-    internal LocalPostgresStart? CurrentStart { get; set; }
-
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
@@ -80,12 +74,20 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         new("Username", ReferenceExpression.Create($"{UserName}")),
         new("Password", ReferenceExpression.Create($"{PasswordParameter}")),
         new("Uri", UriExpression()),
+        new("JdbcConnectionString", JdbcConnectionStringExpression()),
     ];
 
-    internal ReferenceExpression UriExpression(string? databaseName = null)
+    internal ReferenceExpression UriExpression(string? databaseName = null) =>
+        WithDatabase(ReferenceExpression.Create($"postgresql://{UserName}:{PasswordParameter:uri}@{Host}:{Port}"), databaseName);
+
+    /// <summary>As Aspire's container resource: no credentials in it (they are the Username and Password properties).</summary>
+    internal ReferenceExpression JdbcConnectionStringExpression(string? databaseName = null) =>
+        WithDatabase(ReferenceExpression.Create($"jdbc:postgresql://{Host}:{Port}"), databaseName);
+
+    private static ReferenceExpression WithDatabase(ReferenceExpression server, string? databaseName)
     {
         var builder = new ReferenceExpressionBuilder();
-        builder.Append($"postgresql://{UserName}:{PasswordParameter:uri}@{Host}:{Port}");
+        builder.Append($"{server}");
         if (databaseName is not null)
         {
             builder.Append($"/{databaseName:uri}");

@@ -12,6 +12,7 @@ namespace HelloAspire.AppHost.LocalPostgres;
 [UnsupportedOSPlatform("windows")]
 internal sealed class LocalPostgresStart(
     LocalPostgresServerResource server,
+    LocalPostgresDataLock dataLock,
     ILogger resourceLog,
     ILogger appHostLog,
     ResourceNotificationService notifications,
@@ -27,11 +28,16 @@ internal sealed class LocalPostgresStart(
         public static readonly string[] All = [DataDirectory, Version, Binaries, SeededThisStart];
     }
 
+    private static readonly TimeSpan s_leftoverStopTimeout = TimeSpan.FromSeconds(30);
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
     public Task Ready => _ready.Task;
+
+    /// <summary>The postmaster of this start, once it is ready.</summary>
+    public int? ServerProcessId { get; private set; }
 
     /// <summary>True when this start ran the seed scripts (a new data directory).</summary>
     public bool Seeded { get; private set; }
@@ -50,7 +56,7 @@ internal sealed class LocalPostgresStart(
                 EnsureConfiguredPortIsFree();
             }
 
-            await PrepareDataDirectoryAsync(cancellationToken);
+            await PrepareDataDirectoryAsync(firstStart, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -73,7 +79,7 @@ internal sealed class LocalPostgresStart(
     /// <summary>The server process ended (stopped from the dashboard, crashed).</summary>
     public void ServerExited() => _serverExited.TrySetResult();
 
-    private async Task PrepareDataDirectoryAsync(CancellationToken cancellationToken)
+    private async Task PrepareDataDirectoryAsync(bool firstStart, CancellationToken cancellationToken)
     {
         var data = server.Data;
         var account = server.Account;
@@ -89,8 +95,12 @@ internal sealed class LocalPostgresStart(
         }
 
         account.CreatePrivateDirectory(data.Root);
-        server.DataLock ??= data.Lock();
-        await data.WaitForEarlierServerToExitAsync(cancellationToken);
+        dataLock.Take();
+        if (await data.StopLeftoverServerAsync(s_leftoverStopTimeout, cancellationToken) is { } leftover && firstStart)
+        {
+            Log.StoppedLeftoverServer(resourceLog, leftover, data.PgData);
+        }
+
         var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
             ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
 
@@ -213,7 +223,9 @@ internal sealed class LocalPostgresStart(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
-            var (port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
+            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
+            ServerProcessId = pid;
+            _ = MakeShutdownFastAsync(pid);
             var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
             var socket = new PsqlTarget(socketDirectory, port, password, "postgres");
             foreach (var databaseName in server.Databases.Values)
@@ -246,6 +258,18 @@ internal sealed class LocalPostgresStart(
         catch (OperationCanceledException ex)
         {
             _ready.TrySetCanceled(ex.CancellationToken);
+        }
+    }
+
+    private async Task MakeShutdownFastAsync(int pid)
+    {
+        try
+        {
+            await PostmasterPidFile.MakeShutdownFastAsync(server.Data.PidFile, pid, appStopping);
+        }
+        catch (LocalPostgresException ex)
+        {
+            Log.ShutdownNotHurried(resourceLog, ex.Message);
         }
     }
 

@@ -15,6 +15,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The first start on {DataDirectory} did not finish; initializing it again.")]
     public static partial void ReinitializingHalfInitializedData(ILogger logger, string dataDirectory);
 
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Stopped a server that an earlier run left on {DataDirectory} (process {Pid}; its AppHost was gone): fast shutdown, then this start goes on.")]
+    public static partial void StoppedLeftoverServer(ILogger logger, int pid, string dataDirectory);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "The server's shutdown could not be made fast, so it waits for its clients: {Error}")]
+    public static partial void ShutdownNotHurried(ILogger logger, string error);
+
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Initialized a new data directory in {DataDirectory} in {ElapsedMs} ms.")]
     public static partial void Initialized(ILogger logger, string dataDirectory, long elapsedMs);
 

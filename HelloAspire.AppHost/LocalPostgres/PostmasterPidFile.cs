@@ -4,15 +4,19 @@ namespace HelloAspire.AppHost.LocalPostgres;
 /// postmaster.pid: line 1 the pid, 3 the start time, 4 the port, 5 the socket directory, 8 the status, which turns
 /// to "ready" once the server accepts connections (what <c>pg_ctl -w</c> watches).
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static class PostmasterPidFile
 {
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan s_shutdownPollInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Waits until a server started at or after <paramref name="startedAt"/> is ready (the start time tells it from
-    /// a stale file of an earlier run), or <paramref name="serverExited"/> completes first.
+    /// Waits until a server started at or after <paramref name="startedAt"/> is ready, or <paramref name="serverExited"/>
+    /// completes first. A killed server leaves its file behind, still saying "ready", and its start time has a
+    /// resolution of one second, so the file counts only while its postmaster is alive: otherwise a restart within a
+    /// second or two would take the dead server's socket for the new one's (which the new server is just replacing).
     /// </summary>
-    public static async Task<(int Port, string SocketDirectory)> WaitUntilReadyAsync(
+    public static async Task<(int Pid, int Port, string SocketDirectory)> WaitUntilReadyAsync(
         string path, DateTimeOffset startedAt, Task serverExited, CancellationToken cancellationToken)
     {
         var notBefore = startedAt.ToUnixTimeSeconds() - 1;
@@ -21,9 +25,10 @@ internal static class PostmasterPidFile
             if (TryRead(path) is { Length: >= 8 } lines
                 && long.TryParse(lines[2], out var startTime) && startTime >= notBefore
                 && lines[7].Trim() == "ready"
-                && int.TryParse(lines[3], out var port))
+                && int.TryParse(lines[3], out var port)
+                && int.TryParse(lines[0], out var pid) && IsPostgresRunning(pid))
             {
-                return (port, lines[4]);
+                return (pid, port, lines[4]);
             }
 
             if (serverExited.IsCompleted)
@@ -35,8 +40,53 @@ internal static class PostmasterPidFile
         }
     }
 
+    /// <summary>
+    /// Runs while the server <paramref name="pid"/> does. DCP stops a process with SIGTERM, which PostgreSQL takes as a
+    /// "smart" shutdown: it waits until every client has disconnected, and DCP kills the server (SIGKILL) when that
+    /// takes more than a few seconds. A killed server leaves its children, its shared memory, postmaster.pid and its
+    /// socket behind, on the port DCP gives the next start too. So once the server says it is stopping, it gets
+    /// SIGINT, which PostgreSQL takes as the step up to a fast shutdown (as <c>pg_ctl stop -m fast</c> and the official
+    /// image's STOPSIGNAL): whoever asked for the stop (the dashboard, <c>aspire resource postgres stop</c>, the AppHost's
+    /// end), DCP starts and sees it as usual.
+    /// </summary>
+    public static async Task MakeShutdownFastAsync(string path, int pid, CancellationToken cancellationToken)
+    {
+        var expectedPid = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        while (!cancellationToken.IsCancellationRequested && IsPostgresRunning(pid))
+        {
+            if (TryRead(path) is { Length: >= 8 } lines && lines[0].Trim() == expectedPid && lines[7].Trim() == "stopping")
+            {
+                try
+                {
+                    ServerAccount.SignalFastShutdown(pid);
+                }
+                catch (LocalPostgresException) when (!IsPostgresRunning(pid))
+                {
+                    // It finished its shutdown between the look and the signal: nothing left to hurry.
+                }
+
+                return;
+            }
+
+            await Task.Delay(s_shutdownPollInterval, CancellationToken.None);
+        }
+    }
+
     public static int? ReadPid(string path) =>
         TryRead(path) is { Length: >= 1 } lines && int.TryParse(lines[0], out var pid) ? pid : null;
+
+    /// <summary>True while <paramref name="pid"/> is a running PostgreSQL process (not another process that reuses a dead server's pid).</summary>
+    public static bool IsPostgresRunning(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() is "postgres" or "postmaster";
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false; // no such process
+        }
+    }
 
     private static string[]? TryRead(string path)
     {

@@ -1,8 +1,6 @@
-using System.Diagnostics;
-
 namespace HelloAspire.Tests.Support;
 
-/// <summary>Starts the real AppHost through Aspire.Hosting.Testing, and waits on it with named timeouts.</summary>
+/// <summary>The real AppHost's arguments for tests, and waits on it with named timeouts (<see cref="TestApps"/> starts it).</summary>
 public static class HelloApp
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -27,21 +25,11 @@ public static class HelloApp
     public static string[] LocalModeWithPassword(string dataDirectory, string password, params string[] more) =>
         LocalMode(dataDirectory, [$"--Parameters:postgres-password={password}", .. more]);
 
-    public static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
-    {
-        using var timeout = Timeout(StartTimeout, cancellationToken);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(args, timeout.Token);
-        WithoutTelemetryExport(builder);
-        var app = await builder.BuildAsync(timeout.Token);
-        await app.StartAsync(timeout.Token);
-        return app;
-    }
-
     /// <summary>
     /// The testing builder disables the dashboard but still points services at its OTLP port, where nothing
     /// listens: each service would then spend its exporter's whole timeout (10 s) retrying at shutdown.
     /// </summary>
-    private static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
+    public static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
     {
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
@@ -73,41 +61,6 @@ public static class HelloApp
         }
 
         return string.Join(Environment.NewLine, lines);
-    }
-
-    /// <summary>
-    /// Starts the app, waits until the worker has ended, collects the worker's and postgres's logs, then stops the
-    /// app and waits for its server to exit: the whole life of one run.
-    /// </summary>
-    public static async Task<HelloRun> RunUntilWorkerEndsAsync(string[] args, string dataDirectory, CancellationToken cancellationToken)
-    {
-        var app = await StartAsync(args, cancellationToken);
-        var worker = await app.WaitForWorkerToEndAsync(cancellationToken);
-        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), await app.LogsOfAsync("postgres", cancellationToken));
-        await app.StopAndWaitForServerExitAsync(dataDirectory, cancellationToken);
-        return run;
-    }
-
-    /// <summary>Disposes the app, then waits until its postgres process has exited (it must not outlive the AppHost).</summary>
-    public static async Task StopAndWaitForServerExitAsync(this DistributedApplication app, string dataDirectory, CancellationToken cancellationToken)
-    {
-        var pid = PostmasterPid(dataDirectory);
-        await app.DisposeAsync();
-        if (pid is null)
-        {
-            return;
-        }
-
-        using var timeout = Timeout(ServerExitTimeout, cancellationToken);
-        try
-        {
-            using var process = Process.GetProcessById(pid.Value);
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
-        }
     }
 
     /// <summary>The postmaster's pid while it runs (first line of postmaster.pid).</summary>

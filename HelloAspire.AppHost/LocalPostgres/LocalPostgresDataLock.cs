@@ -1,0 +1,93 @@
+using System.Text.Json;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>
+/// An AppHost's hold on a data directory: an exclusive advisory lock on <c>apphost.lock</c>, taken before anything in
+/// the directory is touched and held until the AppHost stops, so that a second AppHost on the same data fails at once.
+/// Beside it, <c>apphost.json</c> names the holder (process id, dashboard URL): a locked file cannot be read.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal sealed class LocalPostgresDataLock(LocalPostgresDataDirectory data, string? dashboardUrl = null) : IDisposable
+{
+    private FileStream? _lock;
+
+    public bool IsHeld => _lock is not null;
+
+    private string LockFile => Path.Combine(data.Root, "apphost.lock");
+
+    private string HolderFile => Path.Combine(data.Root, "apphost.json");
+
+    /// <summary>Takes the lock for this AppHost (once), or fails with who holds it and what to do.</summary>
+    public void Take()
+    {
+        if (_lock is not null)
+        {
+            return;
+        }
+
+        _lock = TryTake() ?? throw InUse();
+        File.WriteAllText(HolderFile, JsonSerializer.Serialize(new Holder(Environment.ProcessId, dashboardUrl)));
+    }
+
+    /// <summary>Fails at once, before the AppHost starts anything, when another AppHost holds the data.</summary>
+    public void EnsureFree()
+    {
+        if (!Directory.Exists(data.Root))
+        {
+            return;
+        }
+
+        using var probe = TryTake() ?? throw InUse();
+    }
+
+    public void Dispose()
+    {
+        if (_lock is null)
+        {
+            return;
+        }
+
+        File.Delete(HolderFile);
+        _lock.Dispose();
+        _lock = null;
+    }
+
+    private FileStream? TryTake()
+    {
+        try
+        {
+            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null; // held: flock(LOCK_EX) failed
+        }
+    }
+
+    private LocalPostgresException InUse()
+    {
+        var holder = ReadHolder();
+        var who = holder is null
+            ? "another AppHost"
+            : $"process {holder.ProcessId}" + (holder.DashboardUrl is { } url ? $", dashboard {url}" : "");
+        return new LocalPostgresException(
+            $"HelloAspire is already running on the data in '{data.Root}' ({who}); nothing was touched. " +
+            $"Fix: use the running one, or stop it (Ctrl+C in its terminal{(holder is null ? "" : $", or kill {holder.ProcessId}")}); " +
+            "to run a second one beside it, give it its own Postgres:DataDirectory and ports (README, 'Two at once').");
+    }
+
+    private Holder? ReadHolder()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Holder>(File.ReadAllText(HolderFile));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null; // an AppHost from before apphost.json, or one that is just starting: say "another AppHost"
+        }
+    }
+
+    private sealed record Holder(int ProcessId, string? DashboardUrl);
+}

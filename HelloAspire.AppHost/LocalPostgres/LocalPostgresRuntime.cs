@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Hosting;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>
+/// What the AppHost holds for each local server while it runs: its lock on the data, the first start prepared early,
+/// and the start in progress. The resources keep only their settings. It is also the one way a local server ends
+/// with its AppHost: the server stopped, the data let go, throwaway data deleted.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IServiceProvider services, IHostApplicationLifetime lifetime)
+    : IHostedLifecycleService
+{
+    private static readonly TimeSpan s_stopWait = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<LocalPostgresServerResource, ServerState> _servers = new();
+
+    /// <summary>
+    /// Prepares each server's first start (initdb, seed) as soon as the host starts, in parallel with DCP and the
+    /// dashboard instead of after them. <see cref="IHostedLifecycleService.StartingAsync"/> runs before any hosted
+    /// service starts, and only for a host that really starts.
+    /// </summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var server in model.Resources.OfType<LocalPostgresServerResource>())
+        {
+            var state = StateOf(server);
+            var start = NewStart(server, state.DataLock);
+            state.Early = (start, start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>DCP is about to launch the server: the first start takes what was prepared early, a restart prepares now.</summary>
+    public async Task BeforeServerStartsAsync(LocalPostgresServerResource server, CancellationToken cancellationToken)
+    {
+        var state = StateOf(server);
+        var (start, prepared) = state.Early ?? (NewStart(server, state.DataLock), null);
+        if (state.Current?.ServerProcessId is { } earlier)
+        {
+            state.EndedServers.Add(earlier);
+        }
+
+        state.Early = null;
+        state.Current = start;
+        await (prepared ?? start.PrepareAsync(firstStart: false, cancellationToken));
+        start.BeginCompletingStart();
+    }
+
+    /// <summary>
+    /// A server process ended (stopped from the dashboard, crashed). Aspire can report the end of one run after the
+    /// next start has begun, so the end of an earlier start's server is not taken for the end of the current one.
+    /// </summary>
+    public void ServerStopped(LocalPostgresServerResource server, int? processId)
+    {
+        var state = StateOf(server);
+        if (processId is null || !state.EndedServers.Contains(processId.Value))
+        {
+            state.Current?.ServerExited();
+        }
+    }
+
+    /// <summary>The start in progress, or the last one; null before the first.</summary>
+    public LocalPostgresStart? CurrentStart(LocalPostgresServerResource server) => StateOf(server).Current;
+
+    /// <summary>
+    /// Before Aspire stops its resources (DCP would send SIGTERM: see <see cref="PostmasterPidFile.MakeShutdownFastAsync"/>),
+    /// each running server gets a fast shutdown, so that the AppHost never exits before its server and never leaves it killed.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (server, state) in _servers)
+        {
+            if (state.DataLock.IsHeld)
+            {
+                await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An AppHost stopped during the preparation must not return while initdb still writes; then the AppHost lets go
+    /// of the data, and deletes it if it was throwaway.
+    /// </summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (server, state) in _servers)
+        {
+            if (state.Early is { Prepared: { } prepared })
+            {
+                // A failed preparation was already reported on the resource's log and the console.
+                await Task.WhenAny(prepared, Task.Delay(s_stopWait, CancellationToken.None));
+            }
+
+            if (!state.DataLock.IsHeld)
+            {
+                continue;
+            }
+
+            // A server whose preparation ended after the Stopping step (a start cancelled mid-way) is stopped here.
+            await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+            state.DataLock.Dispose();
+            if (server.DeleteDataOnStop)
+            {
+                server.Data.Delete();
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private ServerState StateOf(LocalPostgresServerResource server) =>
+        _servers.GetOrAdd(server, s => new ServerState(new LocalPostgresDataLock(s.Data, DashboardUrl())));
+
+    /// <summary>The dashboard's address from the launch profile (<c>ASPNETCORE_URLS</c>), for a second AppHost's error; null when its port is dynamic.</summary>
+    private string? DashboardUrl() =>
+        services.GetRequiredService<IConfiguration>()["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Port > 0);
+
+    private LocalPostgresStart NewStart(LocalPostgresServerResource server, LocalPostgresDataLock dataLock) =>
+        new(server,
+            dataLock,
+            services.GetRequiredService<ResourceLoggerService>().GetLogger(server),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalPostgresServerResource).Namespace!),
+            services.GetRequiredService<ResourceNotificationService>(),
+            lifetime.ApplicationStopping);
+
+    private sealed class ServerState(LocalPostgresDataLock dataLock)
+    {
+        public LocalPostgresDataLock DataLock { get; } = dataLock;
+
+        public (LocalPostgresStart Start, Task? Prepared)? Early { get; set; }
+
+        public LocalPostgresStart? Current { get; set; }
+
+        /// <summary>The server processes of earlier starts, whose late end reports belong to no current start.</summary>
+        public HashSet<int> EndedServers { get; } = [];
+
+    }
+}

@@ -1,0 +1,73 @@
+using Npgsql;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>The dashboard's resource commands as a test drives them, each wait bounded by <see cref="CommandTimeout"/>.</summary>
+public static class ServerCommands
+{
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task ExecuteAsync(DistributedApplication app, string resource, string command, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(resource, command, timeout.Token);
+        Assert.True(result.Success, $"{command} {resource}: {result.Message}");
+    }
+
+    public static async Task StartAndWaitHealthyAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(app, resource, KnownResourceCommands.StartCommand, cancellationToken);
+        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+    }
+
+    /// <summary>
+    /// Healthy, or ended again after <paramref name="stopped"/>: a start that fails is reported at once, with the
+    /// snapshot that says how, instead of at the health wait's timeout.
+    /// </summary>
+    public static async Task<CustomResourceSnapshot> WaitForHealthyOrEndedAsync(DistributedApplication app, string resource, CustomResourceSnapshot stopped, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
+        try
+        {
+            var update = await app.ResourceNotifications.WaitForResourceAsync(resource,
+                e => e.Snapshot.State?.Text is { } state
+                    && (state == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                        || state == KnownResourceStates.FailedToStart
+                        || KnownResourceStates.TerminalStates.Contains(state) && e.Snapshot.StopTimeStamp != stopped.StopTimeStamp),
+                timeout.Token);
+            return update.Snapshot;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && app.ResourceNotifications.TryGetCurrentState(resource, out var current))
+        {
+            // Neither healthy nor ended in time: the snapshot, with its health reports, says why.
+            return current.Snapshot with
+            {
+                State = $"{current.Snapshot.State?.Text}, {string.Join("; ", current.Snapshot.HealthReports.Select(r => $"{r.Name} {r.Status}: {r.Description} {r.ExceptionText}"))}",
+            };
+        }
+    }
+
+    public static async Task<CustomResourceSnapshot> WaitForTerminalStateAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
+        var update = await app.ResourceNotifications.WaitForResourceAsync(resource,
+            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
+        return update.Snapshot;
+    }
+
+    public static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    public static async Task<string?> ReadHelloAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(connectionString, cancellationToken);
+        await using var read = new NpgsqlCommand("SELECT message FROM hello WHERE id = 1", connection);
+        return (string?)await read.ExecuteScalarAsync(cancellationToken);
+    }
+
+}

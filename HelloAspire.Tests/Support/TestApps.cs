@@ -1,0 +1,130 @@
+using System.Diagnostics;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// Owns what one test starts through Aspire.Hosting.Testing: the apps and their data directory. The test class
+/// disposes it on every path, passed or failed, so a failing wait never leaves DCP, a server or data behind for the
+/// tests after it: each app still running is stopped, its server is waited for (and stopped if it outlives its
+/// AppHost), then the data is deleted.
+/// </summary>
+public sealed class TestApps : IAsyncDisposable
+{
+    private static readonly TimeSpan s_orphanStopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<DistributedApplication> _running = [];
+    private readonly List<string> _ownedDirectories = [];
+
+    public TemporaryDirectory Data { get; } = new();
+
+    /// <summary>A directory the app made elsewhere (throwaway data), deleted with <see cref="Data"/> if it is still there.</summary>
+    public void Own(string directory) => _ownedDirectories.Add(directory);
+
+    /// <summary>Builds and starts the AppHost; if the start throws, the half-started app is disposed before the exception goes on.</summary>
+    public async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(args, timeout.Token);
+        DistributedApplication app;
+        try
+        {
+            HelloApp.WithoutTelemetryExport(builder);
+            app = await builder.BuildAsync(timeout.Token);
+        }
+        catch
+        {
+            // A built app owns its builder (disposing the builder disposes the app); an unbuilt builder is ours to dispose.
+            await builder.DisposeAsync();
+            throw;
+        }
+
+        lock (_running)
+        {
+            _running.Add(app);
+        }
+
+        await app.StartAsync(timeout.Token);
+        return app;
+    }
+
+    /// <summary>
+    /// Starts the app, waits until the worker has ended, collects the worker's and postgres's logs, then stops the
+    /// app and waits for its server to exit: the whole life of one run.
+    /// </summary>
+    public async Task<HelloRun> RunUntilWorkerEndsAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var app = await StartAsync(args, cancellationToken);
+        var worker = await app.WaitForWorkerToEndAsync(cancellationToken);
+        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), await app.LogsOfAsync("postgres", cancellationToken));
+        await StopAsync(app, cancellationToken);
+        return run;
+    }
+
+    /// <summary>Disposes the app, then waits until its postgres process has exited (it must not outlive the AppHost).</summary>
+    public async Task StopAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        lock (_running)
+        {
+            _running.Remove(app);
+        }
+
+        var pid = ServerPid(app);
+        await app.DisposeAsync();
+        if (pid is not null)
+        {
+            using var timeout = HelloApp.Timeout(HelloApp.ServerExitTimeout, cancellationToken);
+            await WaitForExitAsync(pid.Value, timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        DistributedApplication[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        foreach (var app in running)
+        {
+            await StopAsync(app, CancellationToken.None);
+        }
+
+        // Only reached with a server still running when the test failed half-way: stop it as pg_ctl stop -m fast would.
+        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && IsRunning(orphan))
+        {
+            Process.Start("kill", ["-INT", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+            using var timeout = new CancellationTokenSource(s_orphanStopTimeout);
+            await WaitForExitAsync(orphan, timeout.Token);
+        }
+
+        Data.Dispose();
+        foreach (var directory in _ownedDirectories.Where(Directory.Exists))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The pid of this app's local server while DCP runs it (the dashboard's <c>executable.pid</c>); null for none.</summary>
+    private static int? ServerPid(DistributedApplication app) =>
+        app.ResourceNotifications.TryGetCurrentState("postgres", out var server)
+        && server.Snapshot.State?.Text == KnownResourceStates.Running
+        && server.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+            ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
+    private static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}");
+}
