@@ -18,17 +18,26 @@ var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 // Both clients run once, like the tutorial's app: show their output and exit codes here, not only on the dashboard.
 var exitWithClients = builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting);
 
+// A server the app does not start (managed, or existing when asked) is seeded first, by the worker's seed task.
+var seed = builder.AddSeedStep<Projects.HelloAspire_Worker>("seed", hello)
+    ?.WithConsoleEcho(exitWithClients)
+    .StaysUpWhenDeployed();
+
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
     // Its built program, not `dotnet run`, which re-evaluates the project on every start.
     .WithBuildOutputLaunch()
     .WithReference(hello)
     .WaitFor(hello)
-    .WithConsoleEcho(exitWithClients);
+    .WaitForSeed(seed)
+    .WithConsoleEcho(exitWithClients)
+    .StaysUpWhenDeployed();
 
 // The tutorial's own Node.js client, unchanged: it reads PG* like the compose file's environment block.
 builder.AddNodeClient("node-client", "../node-client")
     ?.WithPostgresEnvironment(hello)
     .WaitFor(hello)
-    .WithConsoleEcho(exitWithClients);
+    .WaitForSeed(seed)
+    .WithConsoleEcho(exitWithClients)
+    .StaysUpWhenDeployed();
 
 builder.Build().Run();

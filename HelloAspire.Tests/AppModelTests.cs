@@ -86,15 +86,36 @@ public sealed class AppModelTests
     }
 
     [Fact]
-    public async Task AnUnknownModeFailsWithTheValidValues()
+    public async Task AnExistingServerIsSeededByAOneShotStepOnlyWhenAskedAndTheClientsWaitForIt()
+    {
+        string[] existing = ["--ConnectionStrings:hello=Host=db.example;Database=hello;Username=app;Password=p"];
+        await using (var unseeded = await AppModel.CreateAsync(existing, Ct))
+        {
+            Assert.DoesNotContain(unseeded.Resources, r => r.Name == "seed");
+        }
+
+        await using var seeded = await AppModel.CreateAsync([.. existing, "--Postgres:SeedExisting=true"], Ct);
+        var seed = seeded.Resource<ProjectResource>("seed");
+        Assert.Equal("Seed", (await AppModel.EnvironmentAsync(seed))["Hello__Task"]);
+        foreach (var client in new[] { "worker", "node-client" })
+        {
+            Assert.Contains(seeded.Resource<IResourceWithWaitSupport>(client).Annotations.OfType<WaitAnnotation>(),
+                wait => wait.Resource == seed && wait.WaitType == WaitType.WaitForCompletion);
+        }
+    }
+
+    [Theory]
+    [InlineData("Mode", "docker", "auto, container, local, existing")]
+    [InlineData("PublishAs", "azure", "container (PostgreSQL deployed as a container, the default) or managed")]
+    public async Task AnUnknownChoiceFailsWithTheValidValues(string setting, string value, string validValues)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=docker"], Ct);
+            await using var builder = await AppModel.CreateAsync([$"--Postgres:{setting}={value}"], Ct);
         });
 
-        Assert.Contains("Postgres:Mode is 'docker'", error.Message);
-        Assert.Contains("auto, container, local, existing", error.Message);
+        Assert.Contains($"Postgres:{setting} is '{value}'", error.Message);
+        Assert.Contains(validValues, error.Message);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class ModeSelectionTests
 
     private static PostgresModeChoice Choose(PostgresMode requested, bool publish = false, bool connectionString = false,
         ContainerRuntimeProbe? runtime = null, PostgresInstallation? binaries = null) =>
-        PostgresModeSelector.Choose(requested, publish, "hello", connectionString,
+        PostgresModeSelector.Choose(requested, publish ? PublishTarget.Container : null, "hello", connectionString,
             () => runtime ?? throw new InvalidOperationException("the runtime was probed"),
             () => binaries);
 

@@ -66,6 +66,33 @@ public sealed class NodeClientTests : IAsyncDisposable
         Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
     }
 
+    /// <summary>
+    /// A managed server reaches the client as one connection string (ConnectionStrings__hello): the client derives
+    /// the PG* variables from it, quoting and SSL mode included, and leaves variables that are already set alone.
+    /// </summary>
+    [Fact]
+    public async Task TheClientDerivesThePgVariablesFromAConnectionString()
+    {
+        var module = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "node-client", "connection-string.js"));
+        var script = "const env = { ConnectionStrings__hello: process.argv[1], PGUSER: 'already-set' }; " +
+            $"require({System.Text.Json.JsonSerializer.Serialize(module)}).applyConnectionString(env, 'hello'); console.log(JSON.stringify(env));";
+        var startInfo = new System.Diagnostics.ProcessStartInfo("node", ["-e", script, "Host=db.example.com;Port=6432;Username=app;Password=\"p;a=s\"\"s\";Database='he''llo';SSL Mode=Require"])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var node = System.Diagnostics.Process.Start(startInfo)!;
+        var output = await node.StandardOutput.ReadToEndAsync(Ct);
+        await node.WaitForExitAsync(Ct);
+
+        var pg = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(output)!;
+        Assert.Equal("db.example.com", pg["PGHOST"]);
+        Assert.Equal("6432", pg["PGPORT"]);
+        Assert.Equal("already-set", pg["PGUSER"]);
+        Assert.Equal("p;a=s\"s", pg["PGPASSWORD"]);
+        Assert.Equal("he'llo", pg["PGDATABASE"]);
+        Assert.Equal("require", pg["PGSSLMODE"]);
+    }
+
     /// <summary>The variables are expressions over the server's endpoint and password parameter, resolved when it runs.</summary>
     private static async Task AssertPgVariablesFollowAsync(IDistributedApplicationTestingBuilder builder, IResourceWithEndpoints server, ParameterResource password)
     {

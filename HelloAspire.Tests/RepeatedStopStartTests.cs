@@ -13,7 +13,9 @@ public sealed class RepeatedStopStartTests : IAsyncDisposable
     /// <summary>
     /// What a user does from the dashboard or with <c>aspire resource postgres stop|start</c>, back to back, with a
     /// client connected at each stop (the worker, the Node.js client, a psql): DCP gives every start of the server the
-    /// same port, so each new server takes over the socket path of the one before.
+    /// same port, so each new server takes over the socket path of the one before. Each stop must be a fast shutdown
+    /// (sessions ended, a checkpoint written), never DCP's SIGTERM "smart" shutdown that waits for the client until
+    /// DCP kills the server.
     /// </summary>
     [Fact]
     public async Task StoppingAndStartingTheServerFiftyTimesBackToBackAlwaysComesBackHealthy()
@@ -41,8 +43,10 @@ public sealed class RepeatedStopStartTests : IAsyncDisposable
 
         var hello = await ServerCommands.ReadHelloAsync(connectionString!, Ct);
         Assert.Equal("Hello world", hello);
-        // Every stop ended the connected client's session instead of waiting for it (SIGTERM alone waits, then DCP kills).
+        // Every stop ended the connected client's session instead of waiting for it (SIGTERM alone waits, then DCP
+        // kills the server), and so no start ever needed crash recovery.
         Assert.True(log.Count("received fast shutdown request") >= rounds, log.Tail(40));
+        Assert.False(log.Contains("automatic recovery in progress"), log.Tail(40));
     }
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();

@@ -58,35 +58,6 @@ public sealed class ServerFaultTests : IAsyncDisposable
         Assert.Equal(10, rows);
     }
 
-    /// <summary>
-    /// A stop with a client connected is a fast shutdown (sessions ended, a checkpoint written), never DCP's SIGTERM
-    /// "smart" shutdown that waits for the client until DCP kills the server: the next start needs no crash recovery.
-    /// </summary>
-    [Fact]
-    public async Task StoppingTheServerWithAClientConnectedShutsItDownCleanly()
-    {
-        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
-        await app.WaitForWorkerToEndAsync(Ct);
-        var connectionString = await app.GetConnectionStringAsync("hello", Ct);
-
-        await using (await ServerCommands.OpenAsync(connectionString!, Ct))
-        {
-            await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
-        }
-
-        var stoppedLog = await app.LogsOfAsync("postgres", Ct);
-        var stopped = await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StartCommand, Ct);
-        var started = await ServerCommands.WaitForHealthyOrEndedAsync(app, "postgres", stopped, Ct);
-        var startedLog = await app.LogsOfAsync("postgres", Ct);
-
-        Assert.Equal(KnownResourceStates.Running, started.State?.Text);
-        Assert.Contains("received fast shutdown request", stoppedLog);
-        Assert.Contains("database system is shut down", stoppedLog);
-        Assert.DoesNotContain("unexpected postmaster exit", stoppedLog);
-        Assert.DoesNotContain("automatic recovery", startedLog);
-    }
-
     private static async Task WriteRowsAsync(string connectionString, int count)
     {
         await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");

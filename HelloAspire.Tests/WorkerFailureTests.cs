@@ -36,6 +36,22 @@ public sealed class WorkerFailureTests : IAsyncDisposable
         Assert.Equal("", output);
     }
 
+    /// <summary>Deployed, a mistyped 'hello' parameter: one line that names it and the form, never the value (it holds the password).</summary>
+    [Fact]
+    public async Task AMalformedConnectionStringIsOneLineThatNamesItAndHidesTheValue()
+    {
+        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__hello"] = "Host=db.example;Password=Secret-Never-Echoed;Ssl Mode=sometimes",
+        }, TestContext.Current.CancellationToken);
+        var (exitCode, output, errors) = await worker.WaitForExitAsync(s_workerRunTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("HelloAspire.Worker cannot start: ConnectionStrings:hello is not a PostgreSQL connection string (", line);
+        Assert.DoesNotContain("Secret-Never-Echoed", errors + output);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _apps.DisposeAsync();

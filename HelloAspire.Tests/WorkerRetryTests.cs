@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -17,7 +15,7 @@ public sealed class WorkerRetryTests : IAsyncDisposable
     [Fact]
     public async Task WorkerRetriesUntilAServerThatStartsLaterAnswers()
     {
-        var port = FreePort();
+        var port = HelloApp.FreePort();
         using var worker = WorkerProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password={Password};Database=hello",
@@ -42,7 +40,7 @@ public sealed class WorkerRetryTests : IAsyncDisposable
     {
         using var worker = WorkerProcess.Start(new Dictionary<string, string?>
         {
-            ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={FreePort()};Username=postgres;Password={Password};Database=hello",
+            ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={HelloApp.FreePort()};Username=postgres;Password={Password};Database=hello",
             ["Hello__ConnectRetryBudget"] = "00:00:02",
         }, Ct);
 
@@ -50,14 +48,6 @@ public sealed class WorkerRetryTests : IAsyncDisposable
 
         Assert.Equal(3, exitCode);
         Assert.Contains("within the 2 s retry budget (Hello:ConnectRetryBudget): Failed to connect to 127.0.0.1:", output);
-    }
-
-    /// <summary>A port nothing listens on right now (the OS picks it, then it is released).</summary>
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();

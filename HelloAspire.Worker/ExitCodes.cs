@@ -11,4 +11,5 @@ public static class ExitCodes
     public const int TableEmpty = 5;
     public const int AuthenticationFailed = 6;
     public const int DatabaseMissing = 7;
+    public const int SeedFailed = 8;
 }

@@ -30,7 +30,9 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
         return message;
     }
 
-    private async Task<NpgsqlConnection> OpenWithRetriesAsync(CancellationToken cancellationToken)
+    /// <summary>A connection, retrying transient errors within <see cref="HelloOptions.ConnectRetryBudget"/>.</summary>
+    /// <exception cref="DatabaseUnreachableException">The database stayed unreachable for the whole retry budget.</exception>
+    internal async Task<NpgsqlConnection> OpenWithRetriesAsync(CancellationToken cancellationToken)
     {
         Exception? lastError = null;
         var budget = options.Value.ConnectRetryBudget;

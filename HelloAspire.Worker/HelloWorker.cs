@@ -2,18 +2,38 @@ using Npgsql;
 
 namespace HelloAspire.Worker;
 
-/// <summary>Runs once, like the tutorial's app: prints the hello row, then stops the host with an exit code (see <see cref="ExitCodes"/>).</summary>
+/// <summary>
+/// Runs once, like the tutorial's app: prints the hello row (or, as the seeding step, applies the seed), then stops the
+/// host with an exit code (see <see cref="ExitCodes"/>). Deployed (<see cref="AfterRun.Stay"/>), it stays up instead.
+/// </summary>
 public sealed partial class HelloWorker(
     HelloReader reader,
+    HelloSeeder seeder,
     NpgsqlDataSource dataSource,
+    IOptions<HelloOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<HelloWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A BackgroundService that throws still lets the process exit 0, so every outcome sets the exit code itself.
-        Environment.ExitCode = await RunOnceAsync(stoppingToken);
-        lifetime.StopApplication();
+        if (options.Value.AfterRun == AfterRun.Exit)
+        {
+            // A BackgroundService that throws still lets the process exit 0, so every outcome sets the exit code itself.
+            Environment.ExitCode = await RunOnceAsync(stoppingToken);
+            lifetime.StopApplication();
+            return;
+        }
+
+        // Deployed (Hello:AfterRun=Stay): whatever exits is started again, so read until it works, then stay up.
+        while (await RunOnceAsync(stoppingToken) != ExitCodes.Success)
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            LogReadingAgainLater(logger, options.Value.RetryInterval.TotalSeconds);
+            await Task.Delay(options.Value.RetryInterval, stoppingToken);
+        }
+
+        LogStayingUp(logger);
+        await Task.Delay(Timeout.Infinite, stoppingToken);
     }
 
     private async Task<int> RunOnceAsync(CancellationToken stoppingToken)
@@ -21,6 +41,12 @@ public sealed partial class HelloWorker(
         var target = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         try
         {
+            if (options.Value.Task == HelloTask.Seed)
+            {
+                await seeder.ApplyAsync(stoppingToken);
+                return ExitCodes.Success;
+            }
+
             if (await reader.ReadAsync(stoppingToken) is not { } greeting)
             {
                 LogTableEmpty(logger, target.Database);
@@ -29,6 +55,11 @@ public sealed partial class HelloWorker(
 
             LogGreeting(logger, greeting);
             return ExitCodes.Success;
+        }
+        catch (HelloSeeder.SeedException ex)
+        {
+            LogSeedFailed(logger, target.Database, ex.Message);
+            return ExitCodes.SeedFailed;
         }
         catch (DatabaseUnreachableException ex)
         {
@@ -79,7 +110,7 @@ public sealed partial class HelloWorker(
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Could not reach database '{Database}' at {Host}:{Port} within the {BudgetSeconds} s retry budget (Hello:ConnectRetryBudget): {Error}. Fix: start the server, or correct the connection string.")]
     private static partial void LogUnreachable(ILogger logger, string? host, int port, string? database, double budgetSeconds, string error);
 
-    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "The server at {Host}:{Port} rejected user '{Username}': {Error}. Fix: use the password the data was created with, or reset the data.")]
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "The server at {Host}:{Port} rejected user '{Username}': {Error}. Fix: correct the password in ConnectionStrings:hello (deployed: the 'hello' parameter); for the app's own server, use the password the data was created with, or reset the data.")]
     private static partial void LogAuthenticationFailed(ILogger logger, string? username, string? host, int port, string error);
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Database '{Database}' does not exist on {Host}:{Port}. Fix: create it and run the scripts in seed/ (the AppHost does both in container and local modes).")]
@@ -87,6 +118,15 @@ public sealed partial class HelloWorker(
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Reading the hello row from database '{Database}' at {Host}:{Port} failed.")]
     private static partial void LogDatabaseError(ILogger logger, Exception exception, string? host, int port, string? database);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Seeding database '{Database}' stopped: {Error}")]
+    private static partial void LogSeedFailed(ILogger logger, string? database, string error);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Reading the hello row again in {Seconds} s (Hello:AfterRun=Stay).")]
+    private static partial void LogReadingAgainLater(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Done; staying up until stopped (Hello:AfterRun=Stay), so that a deployment does not start the worker again and again.")]
+    private static partial void LogStayingUp(ILogger logger);
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Stopped before the hello row was read.")]
     private static partial void LogCancelled(ILogger logger);

@@ -12,6 +12,7 @@ public static class HelloWorkerExtensions
 
         builder.AddNpgsqlDataSource(HelloOptions.ConnectionName);
         builder.Services.AddSingleton<HelloReader>();
+        builder.Services.AddSingleton<HelloSeeder>();
         builder.Services.AddHostedService<HelloWorker>();
         return builder;
     }

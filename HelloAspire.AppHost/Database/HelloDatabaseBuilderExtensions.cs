@@ -5,10 +5,14 @@ namespace HelloAspire.AppHost.Database;
 public static partial class HelloDatabaseBuilderExtensions
 {
     /// <summary>
-    /// Pinned to 17.6 rather than the package's default 18.3, never "latest": 18 images use a new PGDATA layout (aspire#17907)
-    /// and can pass the health check during their first-start restart (aspire#18540).
+    /// The one place the PostgreSQL image is pinned (postgres/Dockerfile gets it as a build argument). A patched 17.x:
+    /// 17.10 fixed eleven CVEs (four CVSS 8.8); 17 rather than the package's default 18.x, never "latest": 18 images
+    /// use a new PGDATA layout (aspire#17907) and can pass the health check during their first-start restart (aspire#18540).
     /// </summary>
-    public const string PostgresImageTag = "17.6";
+    public const string PostgresImageTag = "17.12";
+
+    /// <summary>The deploy image's Dockerfile (the pinned image with the seed baked in), relative to the AppHost's directory.</summary>
+    public const string PublishDockerfile = "../postgres/Dockerfile";
 
     /// <summary>
     /// Adds the app's PostgreSQL database, seeded from <see cref="HelloDatabaseSettings.SeedDirectory"/>, from wherever
@@ -22,7 +26,7 @@ public static partial class HelloDatabaseBuilderExtensions
         var settings = HelloDatabaseSettings.Read(builder.Configuration, builder.AppHostDirectory);
         var choice = PostgresModeSelector.Choose(
             settings.Mode,
-            builder.ExecutionContext.IsPublishMode,
+            builder.ExecutionContext.IsPublishMode ? settings.PublishAs : null,
             databaseName,
             hasConnectionString: !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(databaseName)),
             () => ContainerRuntimeProbe.Run(builder),
@@ -30,6 +34,8 @@ public static partial class HelloDatabaseBuilderExtensions
 
         var (database, dataLocation) = choice.Mode switch
         {
+            // Published: a secret connection-string parameter that azd asks for (a managed server such as Azure Database for PostgreSQL).
+            PostgresMode.Existing when builder.ExecutionContext.IsPublishMode => (builder.AddConnectionString(databaseName), $"the managed server in the secret parameter '{databaseName}'"),
             PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName), $"the server in ConnectionStrings:{databaseName}"),
             PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
@@ -64,8 +70,13 @@ public static partial class HelloDatabaseBuilderExtensions
         var server = builder.AddPostgres(serverName)
             .WithImageTag(PostgresImageTag)
             // The image runs the init scripts in POSTGRES_DB: without it they would land in 'postgres' (aspire#13712).
-            .WithEnvironment("POSTGRES_DB", databaseName)
-            .WithInitFiles(settings.SeedDirectory);
+            .WithEnvironment("POSTGRES_DB", databaseName);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return (server.AsDeployedContainer(settings).AddDatabase(databaseName), "the container");
+        }
+
+        server.WithInitFiles(settings.SeedDirectory);
         if (settings.TemporaryData)
         {
             return (server.AddDatabase(databaseName), "the container (throwaway)");
@@ -73,6 +84,19 @@ public static partial class HelloDatabaseBuilderExtensions
 
         server.WithDataVolume();
         return (server.AddDatabase(databaseName), $"the container volume {server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source}");
+    }
+
+    /// <summary>
+    /// What a deployment (azd, Azure Container Apps) can run: the seed baked into the image instead of a bind mount of
+    /// the host's seed/ (azd would have to upload it to a file share; compose and Kubernetes cannot at all), and no
+    /// volume unless asked for: azd backs volumes with Azure Files, where initdb cannot chmod the data directory and
+    /// stops (aspire#6671). Without a volume the data lives as long as the replica, and a new one is seeded afresh.
+    /// </summary>
+    private static IResourceBuilder<PostgresServerResource> AsDeployedContainer(this IResourceBuilder<PostgresServerResource> server, HelloDatabaseSettings settings)
+    {
+        server.WithDockerfile(settings.SeedDirectory, Path.GetFullPath(PublishDockerfile, server.ApplicationBuilder.AppHostDirectory))
+            .WithBuildArg("POSTGRES_TAG", PostgresImageTag);
+        return settings.PublishDataVolume ? server.WithDataVolume() : server;
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

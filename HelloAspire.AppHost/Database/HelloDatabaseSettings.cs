@@ -17,6 +17,21 @@ public sealed record HelloDatabaseSettings
 
     public string? BinDirectory { get; init; }
 
+    /// <summary>
+    /// Publishing only: give the deployed PostgreSQL container a volume. Off by default: on Azure Container Apps the
+    /// volume is an Azure Files share, where initdb cannot set its data directory's permissions (aspire#6671).
+    /// </summary>
+    public bool PublishDataVolume { get; init; }
+
+    /// <summary>Publishing only: deploy the PostgreSQL container (the default) or use a managed server (a secret connection string).</summary>
+    public PublishTarget PublishAs { get; init; }
+
+    /// <summary>
+    /// Existing mode only: run the seeding step against the configured server before the clients start. Off by
+    /// default, because it writes into a server the app does not own; the step applies each script once.
+    /// </summary>
+    public bool SeedExisting { get; init; }
+
     /// <summary>The host port of local mode's server; null lets Aspire choose a free one.</summary>
     public int? Port { get; init; }
 
@@ -31,6 +46,9 @@ public sealed record HelloDatabaseSettings
             DataDirectory = NullIfEmpty(section["DataDirectory"]),
             TemporaryData = ParseBool(section, "TemporaryData"),
             BinDirectory = NullIfEmpty(section["BinDirectory"]),
+            PublishDataVolume = ParseBool(section, "PublishDataVolume"),
+            PublishAs = ParsePublishTarget(section["PublishAs"]),
+            SeedExisting = ParseBool(section, "SeedExisting"),
             Port = ParsePort(section["Port"]),
             SeedDirectory = Path.GetFullPath(NullIfEmpty(section["SeedDirectory"]) ?? Path.Combine("..", "seed"), appHostDirectory),
         };
@@ -56,6 +74,12 @@ public sealed record HelloDatabaseSettings
         : Enum.TryParse<PostgresMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(value, out _) ? mode
         : throw new DistributedApplicationException(
             $"Postgres:Mode is '{value}', which is not a mode. Fix: use one of auto, container, local, existing (or remove the setting for auto).");
+
+    private static PublishTarget ParsePublishTarget(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? PublishTarget.Container
+        : Enum.TryParse<PublishTarget>(value, ignoreCase: true, out var target) && Enum.IsDefined(target) && !int.TryParse(value, out _) ? target
+        : throw new DistributedApplicationException(
+            $"Postgres:PublishAs is '{value}', which is not a choice. Fix: use container (PostgreSQL deployed as a container, the default) or managed (a server you provide, by connection string).");
 
     private static bool ParseBool(IConfigurationSection section, string key) =>
         section[key] is not { Length: > 0 } value ? false

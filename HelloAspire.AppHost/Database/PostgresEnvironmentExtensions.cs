@@ -12,6 +12,13 @@ public static class PostgresEnvironmentExtensions
         where T : IResourceWithEnvironment
     {
         var properties = database.Resource.GetConnectionProperties().ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        if (properties.Count == 0)
+        {
+            // A managed server is one secret connection string (a parameter), which a manifest cannot take apart: the
+            // client gets it as ConnectionStrings__<name> and derives its PG* variables from it at start.
+            return builder.WithEnvironment($"ConnectionStrings__{database.Resource.Name}", database);
+        }
+
         ReferenceExpression Property(string name) =>
             properties.TryGetValue(name, out var value)
                 ? value

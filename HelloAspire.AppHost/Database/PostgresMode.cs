@@ -15,3 +15,13 @@ public enum PostgresMode
     /// <summary>A server that already runs, named by <c>ConnectionStrings:&lt;database&gt;</c>; nothing is started.</summary>
     Existing,
 }
+
+/// <summary>What publishing deploys for the database; the <c>Postgres:PublishAs</c> setting.</summary>
+public enum PublishTarget
+{
+    /// <summary>PostgreSQL as a container built from postgres/Dockerfile (the seed baked in), deployed with the app.</summary>
+    Container,
+
+    /// <summary>No PostgreSQL container: a server you provide (such as Azure Database for PostgreSQL), given as a secret connection string and seeded by the seeding step.</summary>
+    Managed,
+}

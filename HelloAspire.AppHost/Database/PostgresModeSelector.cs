@@ -8,20 +8,23 @@ public sealed record PostgresModeChoice(PostgresMode Mode, string Reason, Postgr
 public static class PostgresModeSelector
 {
     /// <summary>
-    /// Chooses where PostgreSQL comes from. The probes are only called when the answer depends on them,
+    /// Chooses where PostgreSQL comes from (<paramref name="publishing"/>: what publishing deploys; null when running). The probes are only called when the answer depends on them,
     /// so a configured mode costs nothing.
     /// </summary>
     public static PostgresModeChoice Choose(
         PostgresMode requested,
-        bool isPublishMode,
+        PublishTarget? publishing,
         string databaseName,
         bool hasConnectionString,
         Func<ContainerRuntimeProbe> probeContainerRuntime,
         Func<PostgresInstallation?> findInstallation)
     {
-        if (isPublishMode)
+        switch (publishing)
         {
-            return new(PostgresMode.Container, "publishing always deploys the PostgreSQL container");
+            case PublishTarget.Container:
+                return new(PostgresMode.Container, "publishing deploys the PostgreSQL container (Postgres:PublishAs is container)");
+            case PublishTarget.Managed:
+                return new(PostgresMode.Existing, "Postgres:PublishAs is managed: a server you provide, by a secret connection string, seeded by the seeding step");
         }
 
         switch (requested)

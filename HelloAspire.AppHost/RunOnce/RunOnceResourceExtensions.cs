@@ -24,6 +24,20 @@ public static class RunOnceResourceExtensions
 
         return builder.WithAnnotation(new ConsoleEchoAnnotation(exitAppHost));
     }
+
+    /// <summary>The setting a run-once client reads to stay up after its run (both clients read the same name).</summary>
+    public const string AfterRunVariable = "Hello__AfterRun";
+
+    /// <summary>
+    /// Deployed, the resource stays up after its run instead of exiting: azd deploys every project and container as an
+    /// Azure Container App, which is started again after each exit, so a run-once program would run forever (and a
+    /// failing one would be a restart loop; aspire-samples#300). It reads until it works, then idles until stopped.
+    /// </summary>
+    public static IResourceBuilder<T> StaysUpWhenDeployed<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithEnvironment =>
+        builder.ApplicationBuilder.ExecutionContext.IsPublishMode
+            ? builder.WithEnvironment(AfterRunVariable, "Stay")
+            : builder;
 }
 
 internal sealed record ConsoleEchoAnnotation(bool ExitAppHost) : IResourceAnnotation;

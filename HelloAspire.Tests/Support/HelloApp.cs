@@ -70,6 +70,14 @@ public static class HelloApp
         return File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) ? pid : null;
     }
 
+    /// <summary>A port nothing listens on right now (the OS picks it, then it is released).</summary>
+    public static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     /// <summary>A token that cancels after <paramref name="timeout"/>, or with <paramref name="cancellationToken"/>.</summary>
     public static CancellationTokenSource Timeout(TimeSpan timeout, CancellationToken cancellationToken)
     {

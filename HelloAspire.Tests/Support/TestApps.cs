@@ -55,7 +55,8 @@ public sealed class TestApps : IAsyncDisposable
     {
         var app = await StartAsync(args, cancellationToken);
         var worker = await app.WaitForWorkerToEndAsync(cancellationToken);
-        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), await app.LogsOfAsync("postgres", cancellationToken));
+        var hasServer = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r.Name == "postgres");
+        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), hasServer ? await app.LogsOfAsync("postgres", cancellationToken) : "");
         await StopAsync(app, cancellationToken);
         return run;
     }

@@ -60,6 +60,15 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a container platform stops a running app.</summary>
+    public void Terminate()
+    {
+        using var terminate = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        terminate.WaitForExit();
+    }
+
+    public bool HasExited => _process.HasExited;
+
     private void OnOutput(string? line)
     {
         if (line is null)
