@@ -45,7 +45,9 @@ public static partial class HelloDatabaseBuilderExtensions
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HelloAspire.AppHost.Database");
-            LogModeChoice(logger, choice.Mode, choice.Reason, dataLocation);
+            // Published with a managed server, Existing mode is that server: say so in the user's words.
+            var mode = builder.ExecutionContext.IsPublishMode && settings.PublishAs == PublishTarget.Managed ? "Managed" : choice.Mode.ToString();
+            LogModeChoice(logger, mode, choice.Reason, dataLocation);
             return Task.CompletedTask;
         });
 
@@ -118,5 +120,5 @@ public static partial class HelloDatabaseBuilderExtensions
     }
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "PostgreSQL: {Mode} mode, because {Reason}. Data: {DataLocation}.")]
-    private static partial void LogModeChoice(ILogger logger, PostgresMode mode, string reason, string dataLocation);
+    private static partial void LogModeChoice(ILogger logger, string mode, string reason, string dataLocation);
 }
