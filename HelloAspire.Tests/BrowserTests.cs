@@ -7,6 +7,10 @@ namespace HelloAspire.Tests;
 /// <summary>The Aspire dashboard in headless Chromium, signed in with its login token, as a person would look at it.</summary>
 public sealed partial class BrowserTests : IDisposable
 {
+    /// <summary>Set by ./test.sh (and so CI), where a missing Chromium fails this test; elsewhere it is skipped with the fix.</summary>
+    public const string RequireBrowserVariable = "HELLOASPIRE_REQUIRE_BROWSER";
+
+    private const string ChromiumPath = "/usr/bin/chromium";
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
     private const float PageTimeoutMs = 30_000;
 
@@ -15,6 +19,7 @@ public sealed partial class BrowserTests : IDisposable
     [Fact]
     public async Task TheDashboardShowsTheResourcesTheHelloLineAndTheWorkersTrace()
     {
+        RequireChromium();
         var ct = TestContext.Current.CancellationToken;
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
@@ -40,7 +45,7 @@ public sealed partial class BrowserTests : IDisposable
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
         {
-            ExecutablePath = "/usr/bin/chromium",
+            ExecutablePath = ChromiumPath,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
@@ -70,6 +75,23 @@ public sealed partial class BrowserTests : IDisposable
 
             await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, screenshot) });
         }
+    }
+
+    /// <summary>A plain <c>dotnet test</c> without Chromium skips this test and says how to get it; ./test.sh requires it.</summary>
+    private static void RequireChromium()
+    {
+        if (File.Exists(ChromiumPath))
+        {
+            return;
+        }
+
+        var reason = $"Chromium is not installed ({ChromiumPath}). Fix: sudo apt-get install chromium (Debian), or run ./test.sh, which installs it.";
+        if (Environment.GetEnvironmentVariable(RequireBrowserVariable) == "1")
+        {
+            Assert.Fail(reason);
+        }
+
+        Assert.Skip(reason);
     }
 
     /// <summary>The Resources grid's row whose name cell is <paramref name="resource"/> (the first: a child may name it as its source).</summary>
