@@ -76,6 +76,9 @@ dev_certificate_trusted || {
     trust_dev_certificate
 }
 
+say "Restoring the Aspire CLI (dotnet-tools.json)"
+dotnet tool restore >/dev/null
+
 say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly
 

@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The Aspire 13 dev loop: the CLI pinned with the repository drives the real AppHost, as a user scripts it.</summary>
+public sealed partial class AspireCliTests : IAsyncDisposable
+{
+    private readonly TestApps _apps = new();
+    private bool _started;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TheAspireCliStartsWaitsDescribesShowsLogsRestartsAndStopsTheApp()
+    {
+        // --isolated: random ports and its own user secrets (a generated password for this new data), so it runs beside anything else.
+        var start = await RunAsync("start", "--no-build", "--isolated", "--",
+            $"--Postgres:DataDirectory={_apps.Data.Path}", "--NodeClient:Enabled=false");
+        _started = start.ExitCode == 0;
+        var wait = await RunAsync("wait", "worker", "--status", "down", "--timeout", "90");
+        var describe = await RunAsync("describe");
+        var logs = await RunAsync("logs", "worker");
+        var restart = await RunAsync("resource", "postgres", "restart");
+        var healthy = await RunAsync("wait", "postgres", "--status", "healthy", "--timeout", "60");
+        var serverPid = HelloApp.PostmasterPid(_apps.Data.Path);
+        var stop = await RunAsync("stop");
+        _started = stop.ExitCode != 0;
+
+        Assert.True(start.ExitCode == 0, start.Output);
+        var appHostPid = int.Parse(AppHostPid().Match(start.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(wait.ExitCode == 0, wait.Output);
+        Assert.Matches(@"worker\b.*\bFinished\b", describe.Output);
+        Assert.Matches(@"postgres\b.*\bRunning\b.*\bHealthy\b", describe.Output);
+        Assert.Contains("Hello world", logs.Output);
+        Assert.True(restart.ExitCode == 0, restart.Output);
+        Assert.True(healthy.ExitCode == 0, healthy.Output);
+        Assert.True(stop.ExitCode == 0, stop.Output);
+        // Nothing left running: the AppHost and its server are gone.
+        Assert.False(Directory.Exists($"/proc/{appHostPid}"), $"the AppHost (process {appHostPid}) still runs");
+        Assert.NotNull(serverPid);
+        Assert.False(Directory.Exists($"/proc/{serverPid}"), $"its server (process {serverPid}) still runs");
+    }
+
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => AspireCli.RunAsync(arguments, Ct);
+
+    [GeneratedRegex(@"PID:\s+(\d+)")]
+    private static partial Regex AppHostPid();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_started)
+        {
+            // The test failed half-way: stop what the CLI started before its data is deleted.
+            await AspireCli.RunAsync(["stop"], CancellationToken.None);
+        }
+
+        await _apps.DisposeAsync();
+    }
+}

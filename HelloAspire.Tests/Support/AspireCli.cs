@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// The Aspire CLI the repository pins (dotnet-tools.json, <c>dotnet tool restore</c>), run as <c>dotnet aspire …</c>
+/// against the real AppHost, built as this test run was built (no second build: <c>--no-build</c>).
+/// </summary>
+public static class AspireCli
+{
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(120);
+
+    private static string RepositoryRoot => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));
+
+    /// <summary>Runs <c>dotnet aspire</c> with <paramref name="arguments"/> (non-interactive, no logo, no colour); returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        await RunDotnetAsync(["tool", "restore"], cancellationToken);
+        return await RunDotnetAsync(["aspire", .. arguments, "--apphost", Projects.HelloAspire_AppHost.ProjectPath, "--non-interactive", "--nologo"], cancellationToken);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunDotnetAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.Environment["ASPIRE_CLI_TELEMETRY_OPTOUT"] = "1";
+        startInfo.Environment["NO_COLOR"] = "1";
+        // --no-build runs the AppHost's existing build: the configuration this test run was built in (bin/<Configuration>/…).
+        startInfo.Environment["Configuration"] = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+        using var process = Process.Start(startInfo)!;
+        using var timeout = HelloApp.Timeout(s_commandTimeout, cancellationToken);
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        return (process.ExitCode, await output + await errors);
+    }
+}
