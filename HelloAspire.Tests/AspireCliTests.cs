@@ -7,7 +7,11 @@ namespace HelloAspire.Tests;
 public sealed partial class AspireCliTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();
+    private readonly TemporaryDirectory _home = new();
+    private readonly AspireCli _cli;
     private bool _started;
+
+    public AspireCliTests() => _cli = new AspireCli(_home.Path);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -42,7 +46,7 @@ public sealed partial class AspireCliTests : IAsyncDisposable
         Assert.False(Directory.Exists($"/proc/{serverPid}"), $"its server (process {serverPid}) still runs");
     }
 
-    private static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => AspireCli.RunAsync(arguments, Ct);
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => _cli.RunAsync(arguments, Ct);
 
     [GeneratedRegex(@"PID:\s+(\d+)")]
     private static partial Regex AppHostPid();
@@ -52,9 +56,10 @@ public sealed partial class AspireCliTests : IAsyncDisposable
         if (_started)
         {
             // The test failed half-way: stop what the CLI started before its data is deleted.
-            await AspireCli.RunAsync(["stop"], CancellationToken.None);
+            await _cli.RunAsync(["stop"], CancellationToken.None);
         }
 
         await _apps.DisposeAsync();
+        _home.Dispose();
     }
 }

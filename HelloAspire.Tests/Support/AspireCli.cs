@@ -5,21 +5,24 @@ namespace HelloAspire.Tests.Support;
 /// <summary>
 /// The Aspire CLI the repository pins (dotnet-tools.json, <c>dotnet tool restore</c>), run as <c>dotnet aspire …</c>
 /// against the real AppHost, built as this test run was built (no second build: <c>--no-build</c>).
+/// Every AppHost, the tests' own in-process ones too, announces itself to the CLI under the user's home directory,
+/// keyed by its project, and the CLI acts on any of them: so the CLI and the AppHost it starts get a home of their
+/// own (<paramref name="home"/>), where they see only each other. The NuGet cache and .NET's own files stay shared.
 /// </summary>
-public static class AspireCli
+public sealed class AspireCli(string home)
 {
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(120);
 
     private static string RepositoryRoot => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));
 
     /// <summary>Runs <c>dotnet aspire</c> with <paramref name="arguments"/> (non-interactive, no logo, no colour); returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    public async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         await RunDotnetAsync(["tool", "restore"], cancellationToken);
         return await RunDotnetAsync(["aspire", .. arguments, "--apphost", Projects.HelloAspire_AppHost.ProjectPath, "--non-interactive", "--nologo"], cancellationToken);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunDotnetAsync(string[] arguments, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string Output)> RunDotnetAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo("dotnet", arguments)
         {
@@ -27,6 +30,10 @@ public static class AspireCli
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        var userHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        startInfo.Environment["HOME"] = home;
+        startInfo.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(userHome, ".nuget", "packages");
+        startInfo.Environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? userHome;
         startInfo.Environment["ASPIRE_CLI_TELEMETRY_OPTOUT"] = "1";
         startInfo.Environment["NO_COLOR"] = "1";
         // --no-build runs the AppHost's existing build: the configuration this test run was built in (bin/<Configuration>/…).
