@@ -109,7 +109,8 @@ public static partial class HelloDatabaseBuilderExtensions
             ? Path.Combine(Path.GetTempPath(), $"helloaspire-{Guid.NewGuid():N}")
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port)
-            .WithInitFiles(settings.SeedDirectory);
+            .WithInitFiles(settings.SeedDirectory)
+            .WithResetDataCommand();
         if (settings.TemporaryData)
         {
             server.WithThrowawayDataDurability()

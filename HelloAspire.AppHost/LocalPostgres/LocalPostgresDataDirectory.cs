@@ -121,6 +121,23 @@ public sealed class LocalPostgresDataDirectory(string root)
         return pid;
     }
 
+    /// <summary>
+    /// Throws away what a first start makes (PGDATA and the password verifier), after the server has stopped, marked
+    /// unfinished while it goes, so that an interruption leaves data the next start initializes again. Nothing else in
+    /// <see cref="Root"/> is touched (the lock, a file the user put there).
+    /// </summary>
+    internal void ThrowAway()
+    {
+        File.WriteAllText(InitializingMarker, $"reset started {DateTimeOffset.UtcNow:O}{Environment.NewLine}");
+        if (Directory.Exists(PgData))
+        {
+            Directory.Delete(PgData, recursive: true);
+        }
+
+        File.Delete(PasswordVerifierFile);
+        File.Delete(InitializingMarker);
+    }
+
     /// <summary>Deletes throwaway data, after the server has stopped (see <see cref="StopServerAsync"/>).</summary>
     internal void Delete()
     {

@@ -119,7 +119,11 @@ internal sealed class LocalPostgresStart(
                 return;
             case LocalPostgresDataState.HalfInitialized:
                 Log.ReinitializingHalfInitializedData(resourceLog, data.PgData);
-                Directory.Delete(data.PgData, recursive: true);
+                if (Directory.Exists(data.PgData))
+                {
+                    Directory.Delete(data.PgData, recursive: true);
+                }
+
                 break;
         }
 

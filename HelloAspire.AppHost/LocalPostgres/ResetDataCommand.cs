@@ -1,0 +1,95 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HelloAspire.AppHost.LocalPostgres;
+
+/// <summary>
+/// The local server's <c>reset-data</c> command (a button on the dashboard, <c>aspire resource postgres reset-data</c>):
+/// the clients are stopped, the server is stopped (a fast shutdown), the data is thrown away and the server started
+/// again, which initializes and seeds it exactly as on a first start; once it is healthy the clients start again.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+public static class ResetDataCommand
+{
+    public const string Name = "reset-data";
+
+    private static readonly TimeSpan s_stepTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>Offers the command on the server (with a confirmation on the dashboard).</summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithResetDataCommand(this IResourceBuilder<LocalPostgresServerResource> builder) =>
+        builder.WithCommand(Name, "Reset data", context => ResetAsync(builder.Resource, context), new CommandOptions
+        {
+            Description = "Throw the data away and start again as on a first start (initdb, then the seed scripts). The clients are stopped first and started again after.",
+            ConfirmationMessage = $"Delete every database and row in '{builder.Resource.Data.PgData}', and seed it again from the seed scripts?",
+            IconName = "ArrowReset",
+            // Not while a start or a stop is under way; a stopped or failed server can be reset too.
+            UpdateState = context => context.ResourceSnapshot.State?.Text is { } state
+                && (state == KnownResourceStates.Running || KnownResourceStates.TerminalStates.Contains(state) || state == KnownResourceStates.FailedToStart)
+                    ? ResourceCommandState.Enabled
+                    : ResourceCommandState.Disabled,
+        });
+
+    private static async Task<ExecuteCommandResult> ResetAsync(LocalPostgresServerResource server, ExecuteCommandContext context)
+    {
+        var commands = context.Services.GetRequiredService<ResourceCommandService>();
+        var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
+        var model = context.Services.GetRequiredService<DistributedApplicationModel>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        timeout.CancelAfter(s_stepTimeout);
+        var cancellationToken = timeout.Token;
+
+        var clients = ClientsOf(server, model);
+        foreach (var client in clients.Where(c => IsRunning(notifications, c)))
+        {
+            await RunAsync(commands, client, KnownResourceCommands.StopCommand, cancellationToken);
+        }
+
+        if (IsRunning(notifications, server))
+        {
+            await RunAsync(commands, server, KnownResourceCommands.StopCommand, cancellationToken);
+        }
+
+        await server.Data.StopServerAsync(s_stepTimeout, cancellationToken);
+        server.Data.ThrowAway();
+
+        await RunAsync(commands, server, KnownResourceCommands.StartCommand, cancellationToken);
+        var started = await notifications.WaitForResourceAsync(server.Name,
+            e => e.Snapshot.State?.Text is { } state
+                && (state == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
+                    || state == KnownResourceStates.FailedToStart || KnownResourceStates.TerminalStates.Contains(state)),
+            cancellationToken);
+        if (started.Snapshot.State?.Text != KnownResourceStates.Running)
+        {
+            // A failed seed leaves the data marked unfinished, as on a failed first start: fixing the script and starting again is enough.
+            return CommandResults.Failure($"The data was reset, but the server did not start again ({started.Snapshot.State?.Text}). Fix: see its log; after fixing a seed script, start it again.");
+        }
+
+        foreach (var client in clients)
+        {
+            await RunAsync(commands, client, KnownResourceCommands.StartCommand, cancellationToken);
+        }
+
+        return CommandResults.Success($"The data in '{server.Data.PgData}' was reset and seeded again.");
+    }
+
+    /// <summary>The resources that wait for the server or one of its databases: the ones that use the data.</summary>
+    private static List<IResource> ClientsOf(LocalPostgresServerResource server, DistributedApplicationModel model) =>
+        [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
+            .Any(w => w.Resource == server || w.Resource is LocalPostgresDatabaseResource database && database.Parent == server))];
+
+    private static bool IsRunning(ResourceNotificationService notifications, IResource resource) =>
+        notifications.TryGetCurrentState(resource.Name, out var current)
+        && current.Snapshot.State?.Text is { } state
+        && state != KnownResourceStates.NotStarted
+        && state != KnownResourceStates.FailedToStart
+        && !KnownResourceStates.TerminalStates.Contains(state);
+
+    private static async Task RunAsync(ResourceCommandService commands, IResource resource, string command, CancellationToken cancellationToken)
+    {
+        var result = await commands.ExecuteCommandAsync(resource, command, cancellationToken);
+        if (!result.Success)
+        {
+            throw new LocalPostgresException($"Reset data: '{command}' of '{resource.Name}' failed: {result.Message}");
+        }
+    }
+}

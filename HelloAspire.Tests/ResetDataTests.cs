@@ -1,0 +1,59 @@
+using HelloAspire.AppHost.LocalPostgres;
+using HelloAspire.Tests.Support;
+using Npgsql;
+
+namespace HelloAspire.Tests;
+
+/// <summary>The local server's reset-data command: the data as on a first start, and only the app's own data.</summary>
+public sealed class ResetDataTests : IAsyncDisposable
+{
+    private readonly TestApps _apps = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ResettingTheDataSeedsItAgainAsOnAFirstStartAndTheWorkerSaysHelloAgain()
+    {
+        var foreign = _apps.Data.Combine("notes.txt");
+        await File.WriteAllTextAsync(foreign, "the user's own file beside the data", Ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
+        var first = await app.WaitForWorkerToEndAsync(Ct);
+        var connectionString = await app.GetConnectionStringAsync("hello", Ct) + ";Pooling=false";
+        await ExecuteAsync(connectionString, "UPDATE hello SET message = 'changed'; CREATE TABLE extra (id integer);");
+
+        using var timeout = HelloApp.Timeout(ServerCommands.CommandTimeout, Ct);
+        var reset = await app.ResourceCommands.ExecuteCommandAsync("postgres", ResetDataCommand.Name, timeout.Token);
+        var again = await app.ResourceNotifications.WaitForResourceAsync("worker",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
+        var workerLog = await app.LogsOfAsync("worker", Ct);
+        var postgresLog = await app.LogsOfAsync("postgres", Ct);
+        var message = await ScalarAsync(connectionString, "SELECT message FROM hello WHERE id = 1");
+        var extraTables = await ScalarAsync(connectionString, "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'");
+
+        Assert.True(reset.Success, reset.Message);
+        Assert.Equal(0, again.Snapshot.ExitCode);
+        Assert.Contains("Hello world", workerLog);
+        Assert.Contains("Seed: running 01-hello.sql in database hello.", postgresLog);
+        Assert.Equal("Hello world", message);
+        Assert.Equal(0L, extraTables);
+        Assert.Equal("the user's own file beside the data", await File.ReadAllTextAsync(foreign, Ct));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static async Task<object?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
+}
