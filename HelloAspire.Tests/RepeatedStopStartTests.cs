@@ -41,7 +41,7 @@ public sealed class RepeatedStopStartTests : IAsyncDisposable
                 $"Round {round} of {rounds}: postgres is {started.State?.Text} (exit code {started.ExitCode}), not healthy. Its log:{Environment.NewLine}{log.Tail(80)}");
         }
 
-        var hello = await ServerCommands.ReadHelloAsync(connectionString!, Ct);
+        var hello = await ServerCommands.ScalarAsync<string>(connectionString!, "SELECT message FROM hello WHERE id = 1", Ct);
         Assert.Equal("Hello world", hello);
         // Every stop ended the connected client's session instead of waiting for it (SIGTERM alone waits, then DCP
         // kills the server), and so no start ever needed crash recovery.

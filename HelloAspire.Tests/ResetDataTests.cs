@@ -1,6 +1,5 @@
 using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
-using Npgsql;
 
 namespace HelloAspire.Tests;
 
@@ -18,8 +17,8 @@ public sealed class ResetDataTests : IAsyncDisposable
         await File.WriteAllTextAsync(foreign, "the user's own file beside the data", Ct);
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         var first = await app.WaitForWorkerToEndAsync(Ct);
-        var connectionString = await app.GetConnectionStringAsync("hello", Ct) + ";Pooling=false";
-        await ExecuteAsync(connectionString, "UPDATE hello SET message = 'changed'; CREATE TABLE extra (id integer);");
+        var connectionString = (await app.GetConnectionStringAsync("hello", Ct))!;
+        await ServerCommands.ExecuteSqlAsync(connectionString, "UPDATE hello SET message = 'changed'; CREATE TABLE extra (id integer);", Ct);
 
         using var timeout = HelloApp.Timeout(ServerCommands.CommandTimeout, Ct);
         var reset = await app.ResourceCommands.ExecuteCommandAsync("postgres", ResetDataCommand.Name, timeout.Token);
@@ -27,8 +26,8 @@ public sealed class ResetDataTests : IAsyncDisposable
             e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
         var workerLog = await app.LogsOfAsync("worker", Ct);
         var postgresLog = await app.LogsOfAsync("postgres", Ct);
-        var message = await ScalarAsync(connectionString, "SELECT message FROM hello WHERE id = 1");
-        var extraTables = await ScalarAsync(connectionString, "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'");
+        var message = await ServerCommands.ScalarAsync<string>(connectionString, "SELECT message FROM hello WHERE id = 1", Ct);
+        var extraTables = await ServerCommands.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'", Ct);
 
         Assert.True(reset.Success, reset.Message);
         Assert.Equal(0, again.Snapshot.ExitCode);
@@ -37,22 +36,6 @@ public sealed class ResetDataTests : IAsyncDisposable
         Assert.Equal("Hello world", message);
         Assert.Equal(0L, extraTables);
         Assert.Equal("the user's own file beside the data", await File.ReadAllTextAsync(foreign, Ct));
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync(Ct);
     }
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();

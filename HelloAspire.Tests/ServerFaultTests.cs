@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HelloAspire.Tests.Support;
-using Npgsql;
 
 namespace HelloAspire.Tests;
 
@@ -17,7 +16,7 @@ public sealed class ServerFaultTests : IAsyncDisposable
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         await app.WaitForWorkerToEndAsync(Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);
-        await WriteRowsAsync(connectionString!, 100);
+        await ServerCommands.ExecuteSqlAsync(connectionString!, KeptRows(100), Ct);
 
         using (var postmaster = Process.GetProcessById(HelloApp.PostmasterPid(_apps.Data.Path)!.Value))
         {
@@ -26,7 +25,7 @@ public sealed class ServerFaultTests : IAsyncDisposable
 
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
         await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
-        var rows = await CountRowsAsync(connectionString!);
+        var rows = await ServerCommands.ScalarAsync<long>(connectionString!, "SELECT count(*) FROM kept", Ct);
         var log = await app.LogsOfAsync("postgres", Ct);
         await _apps.StopAsync(app, Ct);
 
@@ -40,7 +39,7 @@ public sealed class ServerFaultTests : IAsyncDisposable
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         var first = await app.WaitForWorkerToEndAsync(Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);
-        await WriteRowsAsync(connectionString!, 10);
+        await ServerCommands.ExecuteSqlAsync(connectionString!, KeptRows(10), Ct);
 
         await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
@@ -49,7 +48,7 @@ public sealed class ServerFaultTests : IAsyncDisposable
         using var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct);
         var second = await app.ResourceNotifications.WaitForResourceAsync("worker",
             e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
-        var rows = await CountRowsAsync(connectionString!);
+        var rows = await ServerCommands.ScalarAsync<long>(connectionString!, "SELECT count(*) FROM kept", Ct);
         var log = await app.LogsOfAsync("worker", Ct);
         await _apps.StopAsync(app, Ct);
 
@@ -58,22 +57,7 @@ public sealed class ServerFaultTests : IAsyncDisposable
         Assert.Equal(10, rows);
     }
 
-    private static async Task WriteRowsAsync(string connectionString, int count)
-    {
-        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
-        await connection.OpenAsync(Ct);
-        await using var write = new NpgsqlCommand(
-            $"CREATE TABLE kept (id integer PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, {count});", connection);
-        await write.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task<long> CountRowsAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
-        await connection.OpenAsync(Ct);
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM kept", connection);
-        return (long)(await count.ExecuteScalarAsync(Ct))!;
-    }
+    private static string KeptRows(int count) => $"CREATE TABLE kept (id integer PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, {count});";
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

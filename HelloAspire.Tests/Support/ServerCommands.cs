@@ -63,11 +63,19 @@ public static class ServerCommands
         return connection;
     }
 
-    public static async Task<string?> ReadHelloAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="sql"/> on its own connection (no pool: nothing stays connected to the server).</summary>
+    public static async Task ExecuteSqlAsync(string connectionString, string sql, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(connectionString, cancellationToken);
-        await using var read = new NpgsqlCommand("SELECT message FROM hello WHERE id = 1", connection);
-        return (string?)await read.ExecuteScalarAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The first column of the first row of <paramref name="sql"/>, on its own connection.</summary>
+    public static async Task<T?> ScalarAsync<T>(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(connectionString, cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T?)await command.ExecuteScalarAsync(cancellationToken);
+    }
 }
