@@ -33,11 +33,15 @@ builder.AddProject<Projects.HelloAspire_Worker>("worker")
     .StaysUpWhenDeployed();
 
 // The tutorial's own Node.js client, unchanged: it reads PG* like the compose file's environment block.
-builder.AddNodeClient("node-client", "../node-client")
-    ?.WithPostgresEnvironment(hello)
-    .WaitFor(hello)
-    .WaitForSeed(seed)
-    .WithConsoleEcho(exitWithClients)
-    .StaysUpWhenDeployed();
+// Left out, with the reason logged, by NodeClient:Enabled=false or when node is not on the PATH.
+if (builder.WantsNodeClient())
+{
+    builder.AddNodeClient("node-client", "../node-client")
+        .WithPostgresEnvironment(hello)
+        .WaitFor(hello)
+        .WaitForSeed(seed)
+        .WithConsoleEcho(exitWithClients)
+        .StaysUpWhenDeployed();
+}
 
 builder.Build().Run();

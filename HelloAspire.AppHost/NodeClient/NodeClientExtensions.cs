@@ -9,12 +9,11 @@ public static partial class NodeClientExtensions
     public const string EnabledSetting = "NodeClient:Enabled";
 
     /// <summary>
-    /// Adds <c>node index.js</c> in <paramref name="directory"/>, or nothing (and the AppHost logs why) when
-    /// <c>NodeClient:Enabled</c> is false or, when running, Node.js is not on the PATH.
+    /// Whether the AppHost should add the Node.js client: not when <c>NodeClient:Enabled</c> is false or, when running,
+    /// when Node.js is not on the PATH; the AppHost then logs why it was left out.
     /// </summary>
-    public static IResourceBuilder<ExecutableResource>? AddNodeClient(this IDistributedApplicationBuilder builder, string name, string directory)
+    public static bool WantsNodeClient(this IDistributedApplicationBuilder builder)
     {
-        var workingDirectory = Path.GetFullPath(directory, builder.AppHostDirectory);
         var leftOutBecause =
             !builder.Configuration.GetValue(EnabledSetting, defaultValue: true) ? $"{EnabledSetting} is false"
             : builder.ExecutionContext.IsRunMode && FindOnPath("node") is null ? "node is not on the PATH (install Node.js 18 or later, Debian: apt-get install nodejs npm)"
@@ -24,12 +23,21 @@ public static partial class NodeClientExtensions
             builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
             {
                 var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(NodeClientExtensions).Namespace!);
-                LogLeftOut(logger, name, leftOutBecause);
+                LogLeftOut(logger, "node-client", leftOutBecause);
                 return Task.CompletedTask;
             });
-            return null;
         }
 
+        return leftOutBecause is null;
+    }
+
+    /// <summary>
+    /// Adds <c>node index.js</c> in <paramref name="directory"/>, after <c>npm ci</c> when its dependencies are missing
+    /// (a step shown under the client, hidden once it has completed), deployed as the image its Dockerfile builds.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> AddNodeClient(this IDistributedApplicationBuilder builder, string name, string directory)
+    {
+        var workingDirectory = Path.GetFullPath(directory, builder.AppHostDirectory);
         var client = builder.AddExecutable(name, "node", workingDirectory, "index.js")
             // Deployed as the image its Dockerfile builds: azd cannot run a host executable.
             .PublishAsDockerFile();
@@ -37,6 +45,8 @@ public static partial class NodeClientExtensions
         if (builder.ExecutionContext.IsRunMode && !Directory.Exists(Path.Combine(workingDirectory, "node_modules")))
         {
             var install = builder.AddExecutable($"{name}-install", "npm", workingDirectory, "ci", "--no-audit", "--no-fund")
+                .WithParentRelationship(client)
+                .WithHiddenOnCompletion()
                 .ExcludeFromManifest();
             client.WaitForCompletion(install);
         }
