@@ -38,7 +38,14 @@ internal sealed class LocalPostgresDataLock(LocalPostgresDataDirectory data, str
             return;
         }
 
-        using var probe = TryTake() ?? throw InUse();
+        try
+        {
+            using var probe = TryTake() ?? throw InUse();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not this check's to report: the start says what is wrong with the directory and how to fix it.
+        }
     }
 
     public void Dispose()

@@ -41,7 +41,7 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         var (start, prepared) = state.Early ?? (NewStart(server, state.DataLock), null);
         if (state.Current?.ServerProcessId is { } earlier)
         {
-            state.EndedServers.Add(earlier);
+            state.EndedServers.TryAdd(earlier, 0);
         }
 
         state.Early = null;
@@ -57,7 +57,7 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     public void ServerStopped(LocalPostgresServerResource server, int? processId)
     {
         var state = StateOf(server);
-        if (processId is null || !state.EndedServers.Contains(processId.Value))
+        if (processId is null || !state.EndedServers.ContainsKey(processId.Value))
         {
             state.Current?.ServerExited();
         }
@@ -140,8 +140,7 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
 
         public LocalPostgresStart? Current { get; set; }
 
-        /// <summary>The server processes of earlier starts, whose late end reports belong to no current start.</summary>
-        public HashSet<int> EndedServers { get; } = [];
-
+        /// <summary>The server processes of earlier starts, whose late end reports belong to no current start (read on Aspire's event thread).</summary>
+        public ConcurrentDictionary<int, byte> EndedServers { get; } = new();
     }
 }
