@@ -104,6 +104,24 @@ public sealed class AppModelTests
         }
     }
 
+    /// <summary>reset-data is offered where the app owns the data: on the local server's directory, and on the container's volume.</summary>
+    [Fact]
+    public async Task ResetDataIsOfferedOnTheLocalDataAndOnTheContainerVolume()
+    {
+        using var data = new TemporaryDirectory();
+        await using var local = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path), Ct);
+        await using var container = await AppModel.CreateAsync(["--Postgres:Mode=container"], Ct);
+        await using var throwaway = await AppModel.CreateAsync(["--Postgres:Mode=container", "--Postgres:TemporaryData=true"], Ct);
+
+        Assert.Contains($"'{data.Combine("pgdata")}'", ResetData(local.Resource<LocalPostgresServerResource>("postgres")).ConfirmationMessage);
+        var volume = Assert.Single(container.Resource<PostgresServerResource>("postgres").Annotations.OfType<ContainerMountAnnotation>()).Source;
+        Assert.Contains($"the volume '{volume}'", ResetData(container.Resource<PostgresServerResource>("postgres")).ConfirmationMessage);
+        Assert.DoesNotContain(throwaway.Resource<PostgresServerResource>("postgres").Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == ResetDataCommand.Name);
+    }
+
+    private static ResourceCommandAnnotation ResetData(IResource server) =>
+        Assert.Single(server.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == ResetDataCommand.Name);
+
     [Theory]
     [InlineData("Mode", "docker", "auto, container, local, existing")]
     [InlineData("PublishAs", "azure", "container (PostgreSQL deployed as a container, the default) or managed")]

@@ -1,4 +1,4 @@
-using HelloAspire.AppHost.LocalPostgres;
+using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;

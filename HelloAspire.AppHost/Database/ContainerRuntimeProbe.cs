@@ -22,9 +22,7 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description)
             return new(false, "Aspire's orchestrator (DCP) was not found, so no container runtime could be checked");
         }
 
-        var runtime = builder.Configuration["DcpPublisher:ContainerRuntime"]
-            ?? builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]
-            ?? builder.Configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"];
+        var runtime = ConfiguredRuntime(builder.Configuration);
         var startInfo = new ProcessStartInfo(dcp) { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add("info");
         if (!string.IsNullOrEmpty(runtime))
@@ -43,6 +41,12 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description)
 
         return Parse(output.Result);
     }
+
+    /// <summary>The container runtime Aspire is told to use (docker when none is set), as DCP reads it.</summary>
+    public static string? ConfiguredRuntime(IConfiguration configuration) =>
+        configuration["DcpPublisher:ContainerRuntime"]
+            ?? configuration["ASPIRE_CONTAINER_RUNTIME"]
+            ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"];
 
     /// <summary>Reads <c>dcp info</c>'s JSON: healthy means containers.installed and containers.running.</summary>
     public static ContainerRuntimeProbe Parse(string dcpInfoJson)

@@ -85,7 +85,9 @@ public static partial class HelloDatabaseBuilderExtensions
         }
 
         server.WithDataVolume();
-        return (server.AddDatabase(databaseName), $"the container volume {server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source}");
+        var volume = server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
+        server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.RemoveAsync(builder.Configuration, volume, cancellationToken));
+        return (server.AddDatabase(databaseName), $"the container volume {volume}");
     }
 
     /// <summary>
@@ -109,8 +111,13 @@ public static partial class HelloDatabaseBuilderExtensions
             ? Path.Combine(Path.GetTempPath(), $"helloaspire-{Guid.NewGuid():N}")
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port)
-            .WithInitFiles(settings.SeedDirectory)
-            .WithResetDataCommand();
+            .WithInitFiles(settings.SeedDirectory);
+        var data = server.Resource.Data;
+        server.WithResetDataCommand($"'{data.PgData}'", async cancellationToken =>
+        {
+            await data.StopServerAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            data.ThrowAway();
+        });
         if (settings.TemporaryData)
         {
             server.WithThrowawayDataDurability()

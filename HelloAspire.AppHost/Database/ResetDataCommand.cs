@@ -1,26 +1,29 @@
-using System.Runtime.Versioning;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace HelloAspire.AppHost.LocalPostgres;
+namespace HelloAspire.AppHost.Database;
 
 /// <summary>
-/// The local server's <c>reset-data</c> command (a button on the dashboard, <c>aspire resource postgres reset-data</c>):
-/// the clients are stopped, the server is stopped (a fast shutdown), the data is thrown away and the server started
-/// again, which initializes and seeds it exactly as on a first start; once it is healthy the clients start again.
+/// The server's <c>reset-data</c> command (a button on the dashboard, <c>aspire resource postgres reset-data</c>):
+/// the clients are stopped, the server is stopped, the data is thrown away (local mode: what a first start made in
+/// the data directory; container mode: the volume) and the server started again, which initializes and seeds it
+/// exactly as on a first start; once it is healthy the clients start again. Existing servers have no such command.
 /// </summary>
-[UnsupportedOSPlatform("windows")]
 public static class ResetDataCommand
 {
     public const string Name = "reset-data";
 
     private static readonly TimeSpan s_stepTimeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>Offers the command on the server (with a confirmation on the dashboard).</summary>
-    public static IResourceBuilder<LocalPostgresServerResource> WithResetDataCommand(this IResourceBuilder<LocalPostgresServerResource> builder) =>
-        builder.WithCommand(Name, "Reset data", context => ResetAsync(builder.Resource, context), new CommandOptions
+    /// <summary>
+    /// Offers the command on <paramref name="builder"/>'s server (with a confirmation on the dashboard that names
+    /// <paramref name="data"/>); <paramref name="throwAway"/> deletes the data once the server has stopped.
+    /// </summary>
+    public static IResourceBuilder<T> WithResetDataCommand<T>(this IResourceBuilder<T> builder, string data, Func<CancellationToken, Task> throwAway)
+        where T : IResource =>
+        builder.WithCommand(Name, "Reset data", context => ResetAsync(builder.Resource, throwAway, context), new CommandOptions
         {
             Description = "Throw the data away and start again as on a first start (initdb, then the seed scripts). The clients are stopped first and started again after.",
-            ConfirmationMessage = $"Delete every database and row in '{builder.Resource.Data.PgData}', and seed it again from the seed scripts?",
+            ConfirmationMessage = $"Delete every database and row in {data}, and seed it again from the seed scripts?",
             IconName = "ArrowReset",
             // Not while a start or a stop is under way; a stopped or failed server can be reset too.
             UpdateState = context => context.ResourceSnapshot.State?.Text is { } state
@@ -29,7 +32,7 @@ public static class ResetDataCommand
                     : ResourceCommandState.Disabled,
         });
 
-    private static async Task<ExecuteCommandResult> ResetAsync(LocalPostgresServerResource server, ExecuteCommandContext context)
+    private static async Task<ExecuteCommandResult> ResetAsync(IResource server, Func<CancellationToken, Task> throwAway, ExecuteCommandContext context)
     {
         var commands = context.Services.GetRequiredService<ResourceCommandService>();
         var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
@@ -49,8 +52,14 @@ public static class ResetDataCommand
             await RunAsync(commands, server, KnownResourceCommands.StopCommand, cancellationToken);
         }
 
-        await server.Data.StopServerAsync(s_stepTimeout, cancellationToken);
-        server.Data.ThrowAway();
+        try
+        {
+            await throwAway(cancellationToken);
+        }
+        catch (DistributedApplicationException ex)
+        {
+            return CommandResults.Failure($"The data was not reset: {ex.Message}");
+        }
 
         await RunAsync(commands, server, KnownResourceCommands.StartCommand, cancellationToken);
         var started = await notifications.WaitForResourceAsync(server.Name,
@@ -69,13 +78,13 @@ public static class ResetDataCommand
             await RunAsync(commands, client, KnownResourceCommands.StartCommand, cancellationToken);
         }
 
-        return CommandResults.Success($"The data in '{server.Data.PgData}' was reset and seeded again.");
+        return CommandResults.Success("The data was reset and seeded again.");
     }
 
     /// <summary>The resources that wait for the server or one of its databases: the ones that use the data.</summary>
-    private static List<IResource> ClientsOf(LocalPostgresServerResource server, DistributedApplicationModel model) =>
+    private static List<IResource> ClientsOf(IResource server, DistributedApplicationModel model) =>
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
-            .Any(w => w.Resource == server || w.Resource is LocalPostgresDatabaseResource database && database.Parent == server))];
+            .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
 
     private static bool IsRunning(ResourceNotificationService notifications, IResource resource) =>
         notifications.TryGetCurrentState(resource.Name, out var current)
@@ -89,7 +98,7 @@ public static class ResetDataCommand
         var result = await commands.ExecuteCommandAsync(resource, command, cancellationToken);
         if (!result.Success)
         {
-            throw new LocalPostgresException($"Reset data: '{command}' of '{resource.Name}' failed: {result.Message}");
+            throw new DistributedApplicationException($"Reset data: '{command}' of '{resource.Name}' failed: {result.Message}");
         }
     }
 }
