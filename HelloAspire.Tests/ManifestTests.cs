@@ -116,30 +116,11 @@ public sealed class ManifestTests : IDisposable
     {
         var manifestPath = _output.Combine("aspire-manifest.json");
         var appHost = typeof(HelloDatabaseBuilderExtensions).Assembly.Location;
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { appHost, "--publisher", "manifest", "--output-path", manifestPath }.Concat(settings))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
+        var startInfo = new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. settings]);
+        var (exitCode, output, errors) = await BoundedProcess.RunAsync(startInfo, s_publishTimeout, TestContext.Current.CancellationToken);
 
-        using var process = Process.Start(startInfo)!;
-        using var timeout = HelloApp.Timeout(s_publishTimeout, TestContext.Current.CancellationToken);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        Assert.True(process.ExitCode == 0, $"publish failed ({process.ExitCode}): {await output}{await errors}");
-        Assert.DoesNotContain(PasswordFromUserSecrets, await output + await errors);
+        Assert.True(exitCode == 0, $"publish failed ({exitCode}): {output}{errors}");
+        Assert.DoesNotContain(PasswordFromUserSecrets, output + errors);
         return await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
     }
 

@@ -76,14 +76,10 @@ public sealed class NodeClientTests : IAsyncDisposable
         var module = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "node-client", "connection-string.js"));
         var script = "const env = { ConnectionStrings__hello: process.argv[1], PGUSER: 'already-set' }; " +
             $"require({System.Text.Json.JsonSerializer.Serialize(module)}).applyConnectionString(env, 'hello'); console.log(JSON.stringify(env));";
-        var startInfo = new System.Diagnostics.ProcessStartInfo("node", ["-e", script, "Host=db.example.com;Port=6432;Username=app;Password=\"p;a=s\"\"s\";Database='he''llo';SSL Mode=Require"])
-        {
-            RedirectStandardOutput = true,
-        };
-        using var node = System.Diagnostics.Process.Start(startInfo)!;
-        var output = await node.StandardOutput.ReadToEndAsync(Ct);
-        await node.WaitForExitAsync(Ct);
+        var node = new System.Diagnostics.ProcessStartInfo("node", ["-e", script, "Host=db.example.com;Port=6432;Username=app;Password=\"p;a=s\"\"s\";Database='he''llo';SSL Mode=Require"]);
+        var (exitCode, output, errors) = await BoundedProcess.RunAsync(node, HelloApp.WorkerTimeout, Ct);
 
+        Assert.True(exitCode == 0, errors);
         var pg = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(output)!;
         Assert.Equal("db.example.com", pg["PGHOST"]);
         Assert.Equal("6432", pg["PGPORT"]);

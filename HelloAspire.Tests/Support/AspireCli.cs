@@ -27,8 +27,6 @@ public sealed class AspireCli(string home)
         var startInfo = new ProcessStartInfo("dotnet", arguments)
         {
             WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
         };
         var userHome = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         startInfo.Environment["HOME"] = home;
@@ -39,22 +37,7 @@ public sealed class AspireCli(string home)
         // --no-build runs the AppHost's existing build: the configuration this test run was built in (bin/<Configuration>/…).
         startInfo.Environment["Configuration"] = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
-        using var process = Process.Start(startInfo)!;
-        using var timeout = HelloApp.Timeout(s_commandTimeout, cancellationToken);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await output + await errors);
+        var (exitCode, output, errors) = await BoundedProcess.RunAsync(startInfo, s_commandTimeout, cancellationToken);
+        return (exitCode, output + errors);
     }
 }
