@@ -7,6 +7,7 @@ namespace HelloAspire.Tests;
 /// The seeding step against a server the app does not start (existing mode with Postgres:SeedExisting=true; deployed,
 /// a managed server): here a local server with an empty database stands in for the managed one.
 /// </summary>
+[Collection(StartedSecond.Name)]
 public sealed class SeedStepTests : IAsyncDisposable
 {
     private const string Password = "stand-in-managed-server-password-1";

@@ -4,19 +4,28 @@ using Xunit.v3;
 namespace HelloAspire.Tests.Support;
 
 /// <summary>
-/// The suite's longest tests. With more tests than threads, a long test that starts late makes the whole suite wait
+/// The suite's longest test. With more tests than threads, a long test that starts late makes the whole suite wait
 /// for it; started first, it runs beside all the others (longest first: the classic way to pack parallel work).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class StartedFirst
 {
-    public const string Name = "Started first: the longest tests";
+    public const string Name = "Started first: the longest test";
 }
 
-/// <summary>Runs the <see cref="StartedFirst"/> collection before the others, which keep their order.</summary>
+/// <summary>The next longest test, started right after <see cref="StartedFirst"/>, in parallel with it.</summary>
+[CollectionDefinition(Name)]
+public sealed class StartedSecond
+{
+    public const string Name = "Started second: the next longest test";
+}
+
+/// <summary>Runs <see cref="StartedFirst"/>, then <see cref="StartedSecond"/>, then the others, which keep their order.</summary>
 public sealed class LongestTestsFirst : ITestCollectionOrderer
 {
+    private static readonly string?[] s_longestFirst = [typeof(StartedFirst).FullName, typeof(StartedSecond).FullName];
+
     public IReadOnlyCollection<TTestCollection> OrderTestCollections<TTestCollection>(IReadOnlyCollection<TTestCollection> testCollections)
         where TTestCollection : ITestCollection =>
-        [.. testCollections.OrderByDescending(collection => collection.TestCollectionClassName == typeof(StartedFirst).FullName)];
+        [.. testCollections.OrderBy(collection => Array.IndexOf(s_longestFirst, collection.TestCollectionClassName) is var rank and >= 0 ? rank : s_longestFirst.Length)];
 }
