@@ -13,12 +13,25 @@ public sealed class AspireCli(string home)
 {
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(120);
 
+    private bool _restored;
+
     private static string RepositoryRoot => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));
 
     /// <summary>Runs <c>dotnet aspire</c> with <paramref name="arguments"/> (non-interactive, no logo, no colour); returns its exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        await RunDotnetAsync(["tool", "restore"], cancellationToken);
+        if (!_restored)
+        {
+            // Once per CLI: a plain `dotnet test` may not have run ./test.sh, which restores it.
+            var restore = await RunDotnetAsync(["tool", "restore"], cancellationToken);
+            if (restore.ExitCode != 0)
+            {
+                return restore;
+            }
+
+            _restored = true;
+        }
+
         return await RunDotnetAsync(["aspire", .. arguments, "--apphost", Projects.HelloAspire_AppHost.ProjectPath, "--non-interactive", "--nologo"], cancellationToken);
     }
 
