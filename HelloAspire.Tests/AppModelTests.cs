@@ -119,12 +119,47 @@ public sealed class AppModelTests
         Assert.DoesNotContain(throwaway.Resource<PostgresServerResource>("postgres").Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == ResetDataCommand.Name);
     }
 
+    /// <summary>Postgres:Lifetime=persistent keeps the server running in both modes that start one, by Aspire's own persistent lifetimes.</summary>
+    [Fact]
+    public async Task APersistentLifetimeKeepsTheLocalServerAndTheContainerRunning()
+    {
+        using var data = new TemporaryDirectory();
+        await using var local = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path, "--Postgres:Lifetime=persistent"), Ct);
+        await using var container = await AppModel.CreateAsync(["--Postgres:Mode=container", "--Postgres:Lifetime=Persistent"], Ct);
+        await using var session = await AppModel.CreateAsync(HelloApp.LocalMode(data.Path), Ct);
+
+        var server = local.Resource<LocalPostgresServerResource>("postgres");
+        Assert.True(server.Persistent);
+        Assert.True(IsPersistent(server));
+        Assert.Contains(LocalPostgresServerResource.PersistentMarker, await AppModel.ArgumentsAsync(server));
+        Assert.True(IsPersistent(container.Resource<PostgresServerResource>("postgres")));
+        Assert.False(IsPersistent(session.Resource<LocalPostgresServerResource>("postgres")));
+    }
+
+#pragma warning disable ASPIREPERSISTENCE001 // Aspire's lifetime annotation is experimental; the app relies on it, so the test reads it.
+    private static bool IsPersistent(IResource resource) =>
+        resource.Annotations.OfType<PersistenceAnnotation>().LastOrDefault()?.Mode == PersistenceMode.Persistent;
+#pragma warning restore ASPIREPERSISTENCE001
+
+    [Fact]
+    public async Task APersistentLifetimeWithThrowawayDataFailsWithTheFix()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await AppModel.CreateAsync(["--Postgres:Lifetime=persistent", "--Postgres:TemporaryData=true"], Ct);
+        });
+
+        Assert.Contains("Postgres:Lifetime=persistent keeps the server running, but Postgres:TemporaryData=true deletes its data", error.Message);
+        Assert.Contains("Fix: remove one of the two settings.", error.Message);
+    }
+
     private static ResourceCommandAnnotation ResetData(IResource server) =>
         Assert.Single(server.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == ResetDataCommand.Name);
 
     [Theory]
     [InlineData("Mode", "docker", "auto, container, local, existing")]
     [InlineData("PublishAs", "azure", "container (PostgreSQL deployed as a container, the default) or managed")]
+    [InlineData("Lifetime", "forever", "session (the server stops with the AppHost, the default) or persistent")]
     public async Task AnUnknownChoiceFailsWithTheValidValues(string setting, string value, string validValues)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>

@@ -79,6 +79,11 @@ public static partial class HelloDatabaseBuilderExtensions
         }
 
         server.WithInitFiles(settings.SeedDirectory);
+        if (settings.Lifetime == ServerLifetime.Persistent)
+        {
+            server.WithLifetime(ContainerLifetime.Persistent);
+        }
+
         if (settings.TemporaryData)
         {
             return (server.AddDatabase(databaseName), "the container (throwaway)");
@@ -122,6 +127,11 @@ public static partial class HelloDatabaseBuilderExtensions
         {
             server.WithThrowawayDataDurability()
                 .WithDataDeletedOnStop();
+        }
+
+        if (settings.Lifetime == ServerLifetime.Persistent)
+        {
+            server.WithPersistentServer();
         }
 
         return (server.AddDatabase(databaseName), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);

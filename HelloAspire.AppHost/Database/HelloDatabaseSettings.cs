@@ -32,6 +32,12 @@ public sealed record HelloDatabaseSettings
     /// </summary>
     public bool SeedExisting { get; init; }
 
+    /// <summary>
+    /// Persistent: the server outlives the AppHost and the next run adopts it, so a warm start skips the server's own
+    /// start and stop. Not with <see cref="TemporaryData"/>, whose data is deleted when the AppHost stops.
+    /// </summary>
+    public ServerLifetime Lifetime { get; init; }
+
     /// <summary>The host port of local mode's server; null lets Aspire choose a free one.</summary>
     public int? Port { get; init; }
 
@@ -49,6 +55,7 @@ public sealed record HelloDatabaseSettings
             PublishDataVolume = ParseBool(section, "PublishDataVolume"),
             PublishAs = ParsePublishTarget(section["PublishAs"]),
             SeedExisting = ParseBool(section, "SeedExisting"),
+            Lifetime = ParseLifetime(section["Lifetime"], ParseBool(section, "TemporaryData")),
             Port = ParsePort(section["Port"]),
             SeedDirectory = Path.GetFullPath(NullIfEmpty(section["SeedDirectory"]) ?? Path.Combine("..", "seed"), appHostDirectory),
         };
@@ -80,6 +87,18 @@ public sealed record HelloDatabaseSettings
         : Enum.TryParse<PublishTarget>(value, ignoreCase: true, out var target) && Enum.IsDefined(target) && !int.TryParse(value, out _) ? target
         : throw new DistributedApplicationException(
             $"Postgres:PublishAs is '{value}', which is not a choice. Fix: use container (PostgreSQL deployed as a container, the default) or managed (a server you provide, by connection string).");
+
+    private static ServerLifetime ParseLifetime(string? value, bool temporaryData)
+    {
+        var lifetime = string.IsNullOrWhiteSpace(value) ? ServerLifetime.Session
+            : Enum.TryParse<ServerLifetime>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
+            : throw new DistributedApplicationException(
+                $"Postgres:Lifetime is '{value}', which is not a lifetime. Fix: use session (the server stops with the AppHost, the default) or persistent (it keeps running for the next run).");
+        return lifetime == ServerLifetime.Persistent && temporaryData
+            ? throw new DistributedApplicationException(
+                "Postgres:Lifetime=persistent keeps the server running, but Postgres:TemporaryData=true deletes its data when the AppHost stops. Fix: remove one of the two settings.")
+            : lifetime;
+    }
 
     private static bool ParseBool(IConfigurationSection section, string key) =>
         section[key] is not { Length: > 0 } value ? false

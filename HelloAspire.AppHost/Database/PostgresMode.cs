@@ -25,3 +25,13 @@ public enum PublishTarget
     /// <summary>No PostgreSQL container: a server you provide (such as Azure Database for PostgreSQL), given as a secret connection string and seeded by the seeding step.</summary>
     Managed,
 }
+
+/// <summary>Whether the server stops with the AppHost; the <c>Postgres:Lifetime</c> setting (Aspire's own word for it).</summary>
+public enum ServerLifetime
+{
+    /// <summary>Started with the AppHost and stopped with it.</summary>
+    Session,
+
+    /// <summary>Kept running when the AppHost stops; the next run adopts it instead of starting one (local and container modes).</summary>
+    Persistent,
+}

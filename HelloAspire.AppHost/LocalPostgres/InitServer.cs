@@ -56,7 +56,7 @@ internal sealed class InitServer : IAsyncDisposable
         {
             using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             startup.CancelAfter(timeout);
-            await PostmasterPidFile.WaitUntilReadyAsync(data.PidFile, startedAt, process.WaitForExitAsync(cancellationToken), startup.Token);
+            await PostmasterPidFile.WaitUntilReadyAsync(data.PidFile, startedAt, adoptedPid: null, process.WaitForExitAsync(cancellationToken), startup.Token);
             return initServer;
         }
         catch

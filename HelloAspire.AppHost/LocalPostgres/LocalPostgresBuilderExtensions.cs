@@ -50,7 +50,7 @@ public static class LocalPostgresBuilderExtensions
         return builder.AddResource(server)
             .WithArgs(context =>
             {
-                foreach (var argument in account.Wrap(installation.Postgres, ServerArguments(server)).Arguments)
+                foreach (var argument in account.Wrap(installation.Postgres, server.ServerArguments()).Arguments)
                 {
                     context.Args.Add(argument);
                 }
@@ -84,6 +84,21 @@ public static class LocalPostgresBuilderExtensions
     {
         builder.Resource.Durable = false;
         return builder;
+    }
+
+    /// <summary>
+    /// The server keeps running when the AppHost stops, and the next run adopts it instead of starting one (the data
+    /// lock and the password check still come first). It rests on DCP's persistent executables, an experimental
+    /// Aspire API whose contract is a fixed port and no proxy: Aspire keeps the port it chose in the AppHost's user
+    /// secrets. Stopping the server from the dashboard (or <c>aspire resource postgres stop</c>) stops it for good; a
+    /// run without this setting stops a kept server before it starts its own.
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithPersistentServer(this IResourceBuilder<LocalPostgresServerResource> builder)
+    {
+        builder.Resource.Persistent = true;
+#pragma warning disable ASPIREPERSISTENCE001 // Experimental: the tests pin what this app relies on (adoption, stop, restart).
+        return builder.WithPersistentLifetime();
+#pragma warning restore ASPIREPERSISTENCE001
     }
 
     /// <summary>For throwaway data: deletes the whole data directory once the AppHost has stopped the server.</summary>
@@ -147,21 +162,4 @@ public static class LocalPostgresBuilderExtensions
         snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
             ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
             : null;
-
-    private static List<string> ServerArguments(LocalPostgresServerResource server)
-    {
-        List<string> arguments =
-        [
-            "-D", server.Data.PgData,
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", $"unix_socket_directories={server.Data.SocketDirectory}",
-            "-c", "unix_socket_permissions=0700",
-        ];
-        if (!server.Durable)
-        {
-            arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
-        }
-
-        return arguments;
-    }
 }

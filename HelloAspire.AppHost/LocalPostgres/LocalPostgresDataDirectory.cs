@@ -37,39 +37,46 @@ public sealed class LocalPostgresDataDirectory(string root)
         }
     }
 
-    /// <summary>
-    /// Called while this AppHost holds the data lock, so a server still running on this data can only be this app's:
-    /// the last run of this AppHost still shutting down, or one left behind when an AppHost and its orchestrator were
-    /// killed together. It gets a fast shutdown and is waited for; its pid is returned. A server that was started some
-    /// other way (by hand, with another socket directory) is not this app's to stop, and is refused.
-    /// </summary>
-    internal async Task<int?> StopLeftoverServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsPostgresRunning(pid))
-        {
-            return null;
-        }
+    /// <summary>The server running on this data, if any: its postmaster's pid, command line and port.</summary>
+    internal RunningServer? FindRunningServer() =>
+        PostmasterPidFile.ReadPid(PidFile) is { } pid && PostmasterPidFile.IsPostgresRunning(pid)
+            ? new RunningServer(pid, CommandLineOf(pid), PostmasterPidFile.ReadPort(PidFile))
+            : null;
 
-        if (!CommandLineOf(pid).Contains($"unix_socket_directories={SocketDirectory}"))
+    /// <summary>
+    /// Called while this AppHost holds the data lock, so a server running on this data with this app's socket
+    /// directory can only be this app's: the last run still shutting down, one left behind when an AppHost and its
+    /// orchestrator were killed together, or a kept-running server this run does not adopt. It gets a fast shutdown
+    /// and is waited for. A server that was started some other way (by hand, with another socket directory) is not
+    /// this app's to stop, and is refused.
+    /// </summary>
+    internal async Task StopLeftoverServerAsync(RunningServer leftover, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!leftover.CommandLine.Contains($"unix_socket_directories={SocketDirectory}"))
         {
             throw new LocalPostgresException(
-                $"A postgres server that HelloAspire did not start (process {pid}) runs on '{PgData}'; it was left alone. " +
-                $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {pid}), or set Postgres:DataDirectory to another directory.");
+                $"A postgres server that HelloAspire did not start (process {leftover.Pid}) runs on '{PgData}'; it was left alone. " +
+                $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {leftover.Pid}), or set Postgres:DataDirectory to another directory.");
         }
 
-        return await StopServerAsync(timeout, cancellationToken);
+        await StopServerAsync(timeout, cancellationToken);
     }
 
     private static string[] CommandLineOf(int pid)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0'); // NUL-terminated arguments
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
         {
             return []; // it exited
         }
+    }
+
+    internal sealed record RunningServer(int Pid, IReadOnlyList<string> CommandLine, int? Port)
+    {
+        public bool IsPersistent => CommandLine.Contains(LocalPostgresServerResource.PersistentMarker);
     }
 
     public LocalPostgresDataState Inspect()
@@ -104,18 +111,17 @@ public sealed class LocalPostgresDataDirectory(string root)
 
         try
         {
-            using var server = System.Diagnostics.Process.GetProcessById(pid);
             ServerAccount.SignalFastShutdown(pid);
-            await server.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
         }
-        catch (ArgumentException)
+        catch (LocalPostgresException) when (!PostmasterPidFile.IsPostgresRunning(pid))
         {
-            // It exited in the meantime.
+            return pid; // it exited between the look and the signal
         }
-        catch (TimeoutException ex)
+
+        if (!await PostmasterPidFile.WaitForExitAsync(pid, timeout, cancellationToken))
         {
             throw new LocalPostgresException(
-                $"The postgres server (process {pid}) did not stop within {timeout.TotalSeconds:0} s of a fast shutdown. Fix: stop it (kill -QUIT {pid}), then start again.", ex);
+                $"The postgres server (process {pid}) did not stop within {timeout.TotalSeconds:0} s of a fast shutdown. Fix: stop it (kill -QUIT {pid}), then start again.");
         }
 
         return pid;

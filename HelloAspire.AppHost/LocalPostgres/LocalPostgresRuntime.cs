@@ -69,12 +69,13 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     /// <summary>
     /// Before Aspire stops its resources (DCP would send SIGTERM: see <see cref="PostmasterPidFile.MakeShutdownFastAsync"/>),
     /// each running server gets a fast shutdown, so that the AppHost never exits before its server and never leaves it killed.
+    /// A persistent server is left running for the next run (DCP leaves it too).
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         foreach (var (server, state) in _servers)
         {
-            if (state.DataLock.IsHeld)
+            if (state.DataLock.IsHeld && !server.Persistent)
             {
                 await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
             }
@@ -83,7 +84,8 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
 
     /// <summary>
     /// An AppHost stopped during the preparation must not return while initdb still writes; then the AppHost lets go
-    /// of the data, and deletes it if it was throwaway.
+    /// of the data (a persistent server runs on without a holder until the next run takes the lock), and deletes it if
+    /// it was throwaway.
     /// </summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
@@ -101,7 +103,11 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
             }
 
             // A server whose preparation ended after the Stopping step (a start cancelled mid-way) is stopped here.
-            await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+            if (!server.Persistent)
+            {
+                await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+            }
+
             state.DataLock.Dispose();
             if (server.DeleteDataOnStop)
             {

@@ -46,6 +46,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>Throwaway data: the whole data directory is deleted once the AppHost has stopped the server.</summary>
     public bool DeleteDataOnStop { get; internal set; }
 
+    /// <summary>The server outlives the AppHost and the next run adopts it (see <see cref="LocalPostgresBuilderExtensions.WithPersistentServer"/>).</summary>
+    public bool Persistent { get; internal set; }
+
     /// <summary>Database resource name to database name, in the order they were added.</summary>
     public IReadOnlyDictionary<string, string> Databases => _databases;
 
@@ -66,6 +69,35 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{Data.Root}'.";
 
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
+
+    /// <summary>
+    /// The server's arguments (its port comes from PGPORT). A persistent server also carries a custom setting that
+    /// marks it as one, visible in <c>ps</c> and <c>SHOW helloaspire.lifetime</c>: a server with it is left running for
+    /// the next run to adopt; one without it that outlived its AppHost is a leftover.
+    /// </summary>
+    internal List<string> ServerArguments()
+    {
+        List<string> arguments =
+        [
+            "-D", Data.PgData,
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", $"unix_socket_directories={Data.SocketDirectory}",
+            "-c", "unix_socket_permissions=0700",
+        ];
+        if (!Durable)
+        {
+            arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+
+        if (Persistent)
+        {
+            arguments.AddRange(["-c", PersistentMarker]);
+        }
+
+        return arguments;
+    }
+
+    public const string PersistentMarker = "helloaspire.lifetime=persistent";
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
     [

@@ -39,6 +39,9 @@ internal sealed class LocalPostgresStart(
     /// <summary>The postmaster of this start, once it is ready.</summary>
     public int? ServerProcessId { get; private set; }
 
+    /// <summary>The kept-running server this start adopts instead of starting one (a persistent server, started by an earlier run).</summary>
+    public int? AdoptedServerProcessId { get; private set; }
+
     /// <summary>True when this start ran the seed scripts (a new data directory).</summary>
     public bool Seeded { get; private set; }
 
@@ -51,11 +54,6 @@ internal sealed class LocalPostgresStart(
     {
         try
         {
-            if (firstStart)
-            {
-                EnsureConfiguredPortIsFree();
-            }
-
             await PrepareDataDirectoryAsync(firstStart, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -96,9 +94,10 @@ internal sealed class LocalPostgresStart(
 
         account.CreatePrivateDirectory(data.Root);
         dataLock.Take();
-        if (await data.StopLeftoverServerAsync(s_leftoverStopTimeout, cancellationToken) is { } leftover && firstStart)
+        await AdoptOrStopRunningServerAsync(state, firstStart, cancellationToken);
+        if (firstStart && AdoptedServerProcessId is null)
         {
-            Log.StoppedLeftoverServer(resourceLog, leftover, data.PgData);
+            EnsureConfiguredPortIsFree();
         }
 
         var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
@@ -141,6 +140,39 @@ internal sealed class LocalPostgresStart(
         }
 
         Seeded = true;
+    }
+
+    /// <summary>
+    /// A server already running on this data is adopted when it is a kept-running one that DCP will take over as it is
+    /// (a persistent server with this run's binaries, arguments and port, on finished data); any other one of this
+    /// app's is stopped first, so that DCP's start never meets a live postmaster.pid.
+    /// </summary>
+    private async Task AdoptOrStopRunningServerAsync(LocalPostgresDataState state, bool firstStart, CancellationToken cancellationToken)
+    {
+        if (server.Data.FindRunningServer() is not { } running)
+        {
+            return;
+        }
+
+        var configuredPort = server.Annotations.OfType<EndpointAnnotation>().Single().Port;
+        if (server.Persistent && running.IsPersistent && state == LocalPostgresDataState.Initialized
+            && running.CommandLine.SequenceEqual([server.Installation.Postgres, .. server.ServerArguments()])
+            && (configuredPort is null || configuredPort == running.Port))
+        {
+            AdoptedServerProcessId = running.Pid;
+            Log.AdoptingKeptServer(resourceLog, running.Pid, server.Data.PgData);
+            return;
+        }
+
+        await server.Data.StopLeftoverServerAsync(running, s_leftoverStopTimeout, cancellationToken);
+        if (running.IsPersistent)
+        {
+            Log.StoppedKeptServer(resourceLog, running.Pid, server.Persistent ? "its settings changed" : "Postgres:Lifetime is session now");
+        }
+        else if (firstStart)
+        {
+            Log.StoppedLeftoverServer(resourceLog, running.Pid, server.Data.PgData);
+        }
     }
 
     private void EnsureConfiguredPortIsFree()
@@ -227,7 +259,7 @@ internal sealed class LocalPostgresStart(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
-            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, _serverExited.Task, timeout.Token);
+            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
             _ = MakeShutdownFastAsync(pid);
             var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";

@@ -18,6 +18,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Stopped a server that an earlier run left on {DataDirectory} (process {Pid}; its AppHost was gone): fast shutdown, then this start goes on.")]
     public static partial void StoppedLeftoverServer(ILogger logger, int pid, string dataDirectory);
 
+    [LoggerMessage(EventId = 314, Level = LogLevel.Information, Message = "Adopting the kept-running server on {DataDirectory} (process {Pid}), started by an earlier run (Postgres:Lifetime=persistent).")]
+    public static partial void AdoptingKeptServer(ILogger logger, int pid, string dataDirectory);
+
+    [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Stopped the kept-running server (process {Pid}) before this start: {Reason}.")]
+    public static partial void StoppedKeptServer(ILogger logger, int pid, string reason);
+
     [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "The server's shutdown could not be made fast, so it waits for its clients: {Error}")]
     public static partial void ShutdownNotHurried(ILogger logger, string error);
 

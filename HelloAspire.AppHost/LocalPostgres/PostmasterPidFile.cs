@@ -11,22 +11,23 @@ internal static class PostmasterPidFile
     private static readonly TimeSpan s_shutdownPollInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Waits until a server started at or after <paramref name="startedAt"/> is ready, or <paramref name="serverExited"/>
-    /// completes first. A killed server leaves its file behind, still saying "ready", and its start time has a
+    /// Waits until a server started at or after <paramref name="startedAt"/> (or the adopted server
+    /// <paramref name="adoptedPid"/>, started by an earlier run) is ready, or <paramref name="serverExited"/> completes first. A killed server leaves its file behind, still saying "ready", and its start time has a
     /// resolution of one second, so the file counts only while its postmaster is alive: otherwise a restart within a
     /// second or two would take the dead server's socket for the new one's (which the new server is just replacing).
     /// </summary>
     public static async Task<(int Pid, int Port, string SocketDirectory)> WaitUntilReadyAsync(
-        string path, DateTimeOffset startedAt, Task serverExited, CancellationToken cancellationToken)
+        string path, DateTimeOffset startedAt, int? adoptedPid, Task serverExited, CancellationToken cancellationToken)
     {
         var notBefore = startedAt.ToUnixTimeSeconds() - 1;
         while (true)
         {
             if (TryRead(path) is { Length: >= 8 } lines
-                && long.TryParse(lines[2], out var startTime) && startTime >= notBefore
+                && int.TryParse(lines[0], out var pid)
+                && (pid == adoptedPid || long.TryParse(lines[2], out var startTime) && startTime >= notBefore)
                 && lines[7].Trim() == "ready"
                 && int.TryParse(lines[3], out var port)
-                && int.TryParse(lines[0], out var pid) && IsPostgresRunning(pid))
+                && IsPostgresRunning(pid))
             {
                 return (pid, port, lines[4]);
             }
@@ -72,20 +73,50 @@ internal static class PostmasterPidFile
         }
     }
 
+    public static int? ReadPort(string path) =>
+        TryRead(path) is { Length: >= 4 } lines && int.TryParse(lines[3], out var port) ? port : null;
+
     public static int? ReadPid(string path) =>
         TryRead(path) is { Length: >= 1 } lines && int.TryParse(lines[0], out var pid) ? pid : null;
 
-    /// <summary>True while <paramref name="pid"/> is a running PostgreSQL process (not another process that reuses a dead server's pid).</summary>
+    /// <summary>
+    /// True while <paramref name="pid"/> is a running PostgreSQL process: not another process that reuses a dead
+    /// server's pid, and not a zombie. A kept-running server outlives its AppHost and is then a child of init, and
+    /// some containers' init never reaps: its pid stays, with state Z, after it has exited.
+    /// </summary>
     public static bool IsPostgresRunning(int pid)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim() is "postgres" or "postmaster";
+            // "pid (comm) state ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            var close = stat.LastIndexOf(')');
+            return open >= 0 && close > open && close + 2 < stat.Length
+                && stat[(open + 1)..close] is "postgres" or "postmaster"
+                && stat[close + 2] is not ('Z' or 'X');
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
         {
             return false; // no such process
         }
+    }
+
+    /// <summary>Waits until <paramref name="pid"/> is no longer a running server (see <see cref="IsPostgresRunning"/>); false when <paramref name="timeout"/> passed first.</summary>
+    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (IsPostgresRunning(pid))
+        {
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(s_pollInterval, cancellationToken);
+        }
+
+        return true;
     }
 
     private static string[]? TryRead(string path)

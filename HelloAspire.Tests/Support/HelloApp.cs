@@ -70,6 +70,24 @@ public static class HelloApp
         return File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) ? pid : null;
     }
 
+    /// <summary>
+    /// True while <paramref name="pid"/> is a live postgres process. Not a zombie: a kept-running server's parent is
+    /// init once its AppHost is gone, and the init of some containers (this machine's) never reaps.
+    /// </summary>
+    public static bool IsServerRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return stat.Contains("(postgres)", StringComparison.Ordinal) && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A port nothing listens on right now (the OS picks it, then it is released).</summary>
     public static int FreePort()
     {

@@ -61,7 +61,10 @@ public sealed class TestApps : IAsyncDisposable
         return run;
     }
 
-    /// <summary>Disposes the app, then waits until its postgres process has exited (it must not outlive the AppHost).</summary>
+    /// <summary>
+    /// Disposes the app, then waits until its postgres process has exited: it must not outlive the AppHost, unless
+    /// it is a persistent one (<c>Postgres:Lifetime=persistent</c>), which <see cref="DisposeAsync"/> stops.
+    /// </summary>
     public async Task StopAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
         lock (_running)
@@ -69,7 +72,8 @@ public sealed class TestApps : IAsyncDisposable
             _running.Remove(app);
         }
 
-        var pid = ServerPid(app);
+        var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<HelloAspire.AppHost.LocalPostgres.LocalPostgresServerResource>().Any(s => s.Persistent);
+        var pid = persistent ? null : ServerPid(app);
         await app.DisposeAsync();
         if (pid is not null)
         {
@@ -91,8 +95,8 @@ public sealed class TestApps : IAsyncDisposable
             await StopAsync(app, CancellationToken.None);
         }
 
-        // Only reached with a server still running when the test failed half-way: stop it as pg_ctl stop -m fast would.
-        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && IsRunning(orphan))
+        // A persistent server, or one a test that failed half-way left running: stop it as pg_ctl stop -m fast would.
+        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && HelloApp.IsServerRunning(orphan))
         {
             Process.Start("kill", ["-INT", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
             using var timeout = new CancellationTokenSource(s_orphanStopTimeout);
@@ -116,16 +120,9 @@ public sealed class TestApps : IAsyncDisposable
 
     private static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)
     {
-        try
+        while (HelloApp.IsServerRunning(pid))
         {
-            using var process = Process.GetProcessById(pid);
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken); // a server that is not our child has no exit event
         }
     }
-
-    private static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}");
 }
