@@ -15,13 +15,13 @@ builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWai
 // A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README).
 var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 
-// Both clients run once, like the tutorial's app: show their output and exit codes here, not only on the dashboard.
-var exitWithClients = builder.Configuration.GetValue<bool>(RunOnceResourceExtensions.ExitWithWorkerSetting);
+// The clients run once, like the tutorial's app: their output and exit codes show here, --RunOnce=true stops the
+// AppHost after them, and deployed they stay up after their run (Container Apps restarts whatever exits).
+var runOnce = builder.RunOnceRequested();
 
 // A server the app does not start (managed, or existing when asked) is seeded first, by the worker's seed task.
 var seed = builder.AddSeedStep<Projects.HelloAspire_Worker>("seed", hello)
-    ?.WithConsoleEcho(exitWithClients)
-    .StaysUpWhenDeployed();
+    ?.AsRunOnce(runOnce);
 
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
     // Its built program, not `dotnet run`, which re-evaluates the project on every start.
@@ -29,8 +29,7 @@ builder.AddProject<Projects.HelloAspire_Worker>("worker")
     .WithReference(hello)
     .WaitFor(hello)
     .WaitForSeed(seed)
-    .WithConsoleEcho(exitWithClients)
-    .StaysUpWhenDeployed();
+    .AsRunOnce(runOnce);
 
 // The tutorial's own Node.js client, unchanged: it reads PG* like the compose file's environment block.
 // Left out, with the reason logged, by NodeClient:Enabled=false or when node is not on the PATH.
@@ -40,8 +39,7 @@ if (builder.WantsNodeClient())
         .WithPostgresEnvironment(hello)
         .WaitFor(hello)
         .WaitForSeed(seed)
-        .WithConsoleEcho(exitWithClients)
-        .StaysUpWhenDeployed();
+        .AsRunOnce(runOnce);
 }
 
 builder.Build().Run();

@@ -141,6 +141,19 @@ public sealed class AppModelTests
         resource.Annotations.OfType<PersistenceAnnotation>().LastOrDefault()?.Mode == PersistenceMode.Persistent;
 #pragma warning restore ASPIREPERSISTENCE001
 
+    [Theory]
+    [InlineData("RunOnce")]
+    [InlineData("ExitWithWorker")]
+    public async Task ARunOnceValueThatIsNotABooleanFailsWithTheFix(string setting)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var builder = await AppModel.CreateAsync([$"--{setting}=yes"], Ct);
+        });
+
+        Assert.Equal($"{setting} is 'yes'. Fix: use --RunOnce=true or false.", error.Message);
+    }
+
     [Fact]
     public async Task APersistentLifetimeWithThrowawayDataFailsWithTheFix()
     {

@@ -3,8 +3,9 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>
-/// <c>--ExitWithWorker=true</c>, for scripts and CI: the AppHost prints the worker's output, then how it ended, then
-/// stops everything and exits with the worker's exit code. (Only the worker here: the tests leave the Node.js client off.)
+/// <c>--RunOnce=true</c>, for scripts and CI: the AppHost prints the worker's output, then how it ended, then stops
+/// everything and exits with the worker's exit code. (Only the worker here: the tests leave the Node.js client off.)
+/// The setting's former name, <c>--ExitWithWorker=true</c>, still works, with a warning that names the new one.
 /// </summary>
 public sealed class RunOnceTests : IDisposable
 {
@@ -14,13 +15,13 @@ public sealed class RunOnceTests : IDisposable
     private readonly TemporaryDirectory _seed = new();
 
     [Theory]
-    [InlineData(null, 0, "Hello world")]
-    [InlineData("CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL);", 5, "Table 'hello' in database 'hello' has no rows")]
-    public async Task TheAppHostEchoesTheWorkersLastLineThenExitsWithItsExitCode(string? seed, int exitCode, string lastLine)
+    [InlineData("RunOnce", null, 0, "Hello world")]
+    [InlineData("ExitWithWorker", "CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL);", 5, "Table 'hello' in database 'hello' has no rows")]
+    public async Task TheAppHostEchoesTheWorkersLastLineThenExitsWithItsExitCode(string setting, string? seed, int exitCode, string lastLine)
     {
         var ct = TestContext.Current.CancellationToken;
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
-        string[] args = ["--ExitWithWorker=true"];
+        string[] args = [$"--{setting}=true"];
         if (seed is not null)
         {
             await File.WriteAllTextAsync(_seed.Combine("01-schema.sql"), seed, ct);
@@ -45,6 +46,7 @@ public sealed class RunOnceTests : IDisposable
         var ended = FindLast(lines, line => line.Contains($"worker ended: Finished, exit code {exitCode}.", StringComparison.Ordinal));
         Assert.True(echoed >= 0 && ended > echoed, $"Expected the worker's '{lastLine}' before its end on the console:{Environment.NewLine}{console.Tail(20)}");
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
+        Assert.Equal(setting == "ExitWithWorker", lines.Any(line => line.Contains("--ExitWithWorker is now called --RunOnce; it still works", StringComparison.Ordinal)));
     }
 
     private static int FindLast(IReadOnlyList<string> lines, Predicate<string> match) =>

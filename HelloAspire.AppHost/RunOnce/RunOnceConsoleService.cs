@@ -3,8 +3,8 @@ using Microsoft.Extensions.Hosting;
 
 namespace HelloAspire.AppHost.RunOnce;
 
-/// <summary>Echoes each <see cref="ConsoleEchoAnnotation"/> resource's log lines and exit on the AppHost's console.</summary>
-internal sealed partial class ConsoleEchoService(
+/// <summary>Echoes each run-once resource's log lines and how it ended on the AppHost's console, and stops the AppHost once they have ended when asked to (<see cref="RunOnceAnnotation"/>).</summary>
+internal sealed partial class RunOnceConsoleService(
     DistributedApplicationModel model,
     ResourceLoggerService resourceLogs,
     ResourceNotificationService notifications,
@@ -21,7 +21,7 @@ internal sealed partial class ConsoleEchoService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var echoed = model.Resources
-            .Select(resource => (resource, annotation: resource.Annotations.OfType<ConsoleEchoAnnotation>().LastOrDefault()))
+            .Select(resource => (resource, annotation: resource.Annotations.OfType<RunOnceAnnotation>().LastOrDefault()))
             .Where(x => x.annotation is not null)
             .ToList();
         _runningUntilExit.UnionWith(echoed.Where(x => x.annotation!.ExitAppHost).Select(x => x.resource.Name));
@@ -55,7 +55,7 @@ internal sealed partial class ConsoleEchoService(
         }
     }
 
-    private async Task ReportExitsAsync(IResource resource, ConsoleEchoAnnotation annotation, ILogger logger, EchoProgress progress, CancellationToken stoppingToken)
+    private async Task ReportExitsAsync(IResource resource, RunOnceAnnotation annotation, ILogger logger, EchoProgress progress, CancellationToken stoppingToken)
     {
         var wasTerminal = false;
         try
