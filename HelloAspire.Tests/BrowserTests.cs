@@ -4,7 +4,11 @@ using Microsoft.Playwright;
 
 namespace HelloAspire.Tests;
 
-/// <summary>The Aspire dashboard in headless Chromium, signed in with its login token, as a person would look at it.</summary>
+/// <summary>
+/// The Aspire dashboard in headless Chromium, signed in with its login token, as a person would look at it: the
+/// screenshots it saves are the README's.
+/// </summary>
+[Collection(NodeClientRuns.Name)]
 public sealed partial class BrowserTests : IDisposable
 {
     /// <summary>Set by ./test.sh (and so CI), where a missing Chromium fails this test; elsewhere it is skipped with the fix.</summary>
@@ -17,12 +21,12 @@ public sealed partial class BrowserTests : IDisposable
     private readonly TemporaryDirectory _data = new();
 
     [Fact]
-    public async Task TheDashboardShowsTheResourcesTheHelloLineAndTheWorkersTrace()
+    public async Task TheDashboardShowsTheResourcesTheHelloLineTheWorkersTraceAndResetsTheDataAfterAConfirmation()
     {
         RequireChromium();
         var ct = TestContext.Current.CancellationToken;
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
-        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path));
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"));
         var console = new AppHostConsole(appHost);
         try
         {
@@ -55,8 +59,22 @@ public sealed partial class BrowserTests : IDisposable
         await page.GotoAsync(login.ToString());
         await Row(page, "postgres").GetByText("Running").WaitForAsync();
         await Row(page, "worker").GetByText("Finished").WaitForAsync();
+        await Row(page, "node-client").GetByText("Finished").WaitForAsync();
         Assert.Equal(0, await Row(page, "postgres").GetByText("Unhealthy").CountAsync());
-        await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "resources.png") });
+        Assert.Equal(0, await Row(page, "node-client-install").CountAsync()); // hidden once it has completed
+        await Screenshot(page, screenshots, "resources.png");
+
+        // reset-data from the postgres row's actions: a confirmation that names the data, then the clients say hello again.
+        var worker = console.Lines.Count(line => line.Contains("worker ended: Finished, exit code 0.", StringComparison.Ordinal));
+        await Row(page, "postgres").GetByRole(AriaRole.Button, new() { Name = "Actions" }).ClickAsync();
+        var resetData = page.GetByRole(AriaRole.Menuitem, new() { Name = "Reset data" });
+        await resetData.WaitForAsync();
+        await Screenshot(page, screenshots, "reset-data.png");
+        await resetData.ClickAsync();
+        await page.GetByText("Delete every database and row in").WaitForAsync();
+        await Screenshot(page, screenshots, "reset-data-confirmation.png");
+        await page.GetByText("Yes", new() { Exact = true }).ClickAsync();
+        await console.WaitForLineAsync(line => line.Contains("worker ended: Finished, exit code 0.", StringComparison.Ordinal), worker + 1, cancellationToken);
 
         await ShowsAsync("consolelogs/resource/worker", "console-worker.png", page.GetByText("Hello world").First);
         await ShowsAsync("structuredlogs", "structured-logs.png", page.GetByText("Hello world").First);
@@ -73,9 +91,13 @@ public sealed partial class BrowserTests : IDisposable
                 await locator.WaitForAsync();
             }
 
-            await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, screenshot) });
+            await Screenshot(page, screenshots, screenshot);
         }
     }
+
+    /// <summary>A screenshot for the README, with animations finished (a dialog still fading in would look greyed out).</summary>
+    private static async Task Screenshot(IPage page, string directory, string name) =>
+        await page.ScreenshotAsync(new() { Path = Path.Combine(directory, name), Animations = ScreenshotAnimations.Disabled });
 
     /// <summary>A plain <c>dotnet test</c> without Chromium skips this test and says how to get it; ./test.sh requires it.</summary>
     private static void RequireChromium()

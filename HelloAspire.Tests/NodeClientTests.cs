@@ -4,6 +4,7 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The tutorial's Node.js client, run by the AppHost with nothing but PG* variables.</summary>
+[Collection(NodeClientRuns.Name)]
 public sealed class NodeClientTests : IAsyncDisposable
 {
     private static readonly string[] s_pgVariables = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];

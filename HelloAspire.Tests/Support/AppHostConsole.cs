@@ -10,6 +10,7 @@ public sealed class AppHostConsole
 {
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _workerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _lineAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AppHostConsole(Process appHost)
     {
@@ -41,16 +42,46 @@ public sealed class AppHostConsole
         return Lines;
     }
 
+    /// <summary>Waits until <paramref name="count"/> lines match <paramref name="match"/> (the console's end fails the wait).</summary>
+    public async Task WaitForLineAsync(Func<string, bool> match, int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task added;
+            lock (_lines)
+            {
+                if (_lines.Count(match) >= count)
+                {
+                    return;
+                }
+
+                added = _lineAdded.Task;
+            }
+
+            if (Reading.IsCompleted)
+            {
+                throw new InvalidOperationException($"The AppHost's console ended before the line awaited:{Environment.NewLine}{Tail(40)}");
+            }
+
+            await Task.WhenAny(added, Reading).WaitAsync(cancellationToken);
+        }
+    }
+
     public string Tail(int count) => string.Join(Environment.NewLine, Lines.TakeLast(count));
 
     private async Task ReadAsync(StreamReader output)
     {
         while (await output.ReadLineAsync() is { } line)
         {
+            TaskCompletionSource added;
             lock (_lines)
             {
                 _lines.Add(line);
+                added = _lineAdded;
+                _lineAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+
+            added.TrySetResult();
 
             if (line.Contains("worker ended", StringComparison.Ordinal))
             {
