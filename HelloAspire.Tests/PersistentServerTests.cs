@@ -21,50 +21,51 @@ public sealed class PersistentServerTests : IAsyncDisposable
     private string[] Persistent(params string[] more) =>
         HelloApp.LocalMode(_apps.Data.Path, ["--Postgres:Lifetime=persistent", $"--Postgres:Port={_port}", _appHostIdentity, "--DcpPublisher:RandomizePorts=false", .. more]);
 
+    /// <summary>
+    /// Four runs on one data directory: persistent (the server outlives its AppHost); persistent with another password
+    /// (refused, the kept server untouched); persistent (adopted: same process, no seed; then stopped from the dashboard
+    /// for good and started again, a new kept server); a run without the setting (stops the kept server first, and its
+    /// own server at its end).
+    /// </summary>
     [Fact]
-    public async Task TheServerOutlivesItsAppHostTheNextRunAdoptsItAndARunWithoutTheSettingStopsIt()
+    public async Task TheServerOutlivesItsAppHostIsAdoptedOnlyWithThePasswordAndStopsTheTwoDocumentedWays()
     {
         var first = await _apps.RunUntilWorkerEndsAsync(Persistent(), Ct);
-        var kept = HelloApp.PostmasterPid(_apps.Data.Path);
-        var outlivedItsAppHost = kept is { } pid && HelloApp.IsServerRunning(pid);
+        var kept = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+        var outlivedItsAppHost = HelloApp.IsServerRunning(kept);
 
-        var second = await _apps.RunUntilWorkerEndsAsync(Persistent(), Ct);
-        var stillKept = HelloApp.PostmasterPid(_apps.Data.Path);
+        var wrong = await _apps.RunUntilWorkerEndsAsync(Persistent("--Parameters:postgres-password=not-the-password-of-the-data"), Ct);
+        var keptThroughTheRefusal = HelloApp.IsServerRunning(kept);
+
+        var app = await _apps.StartAsync(Persistent(), Ct);
+        var adopted = await app.WaitForWorkerToEndAsync(Ct);
+        var adoptedLog = await app.LogsOfAsync("postgres", Ct);
+        var adoptedPid = HelloApp.PostmasterPid(_apps.Data.Path);
+        await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
+        await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
+        var stoppedFromTheDashboard = !HelloApp.IsServerRunning(kept);
+        await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
+        await _apps.StopAsync(app, Ct);
+        var keptAgain = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+        var keptAgainOutlivedItsAppHost = HelloApp.IsServerRunning(keptAgain);
 
         var session = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:Port={_port}", _appHostIdentity, "--DcpPublisher:RandomizePorts=false"), Ct);
 
         Assert.Equal(0, first.Worker.ExitCode);
         Assert.True(outlivedItsAppHost, "the server stopped with its AppHost");
-        Assert.Equal(0, second.Worker.ExitCode);
-        Assert.Contains("Hello world", second.WorkerLog);
-        Assert.Contains($"Adopting the kept-running server on {_apps.Data.Combine("pgdata")} (process {kept})", second.PostgresLog);
-        Assert.Contains("seeded this start: False", second.PostgresLog);
-        Assert.Equal(kept, stillKept);
-        Assert.Equal(0, session.Worker.ExitCode);
-        Assert.Contains($"Stopped the kept-running server (process {kept}) before this start: Postgres:Lifetime is session now.", session.PostgresLog);
-        Assert.False(HelloApp.IsServerRunning(kept!.Value), "the kept server is still running");
-        Assert.Null(RunningServerPid()); // and the session run's own server stopped with it
-    }
-
-    [Fact]
-    public async Task AKeptServerIsNotAdoptedWithAnotherPasswordAndStopsForGoodFromTheDashboard()
-    {
-        await _apps.RunUntilWorkerEndsAsync(Persistent(), Ct);
-        var kept = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-
-        var wrong = await _apps.RunUntilWorkerEndsAsync(Persistent("--Parameters:postgres-password=not-the-password-of-the-data"), Ct);
         Assert.Equal(KnownResourceStates.FailedToStart, wrong.Worker.State?.Text);
         Assert.Contains("was created with another password", wrong.PostgresLog);
-        Assert.True(HelloApp.IsServerRunning(kept), "a refused start stopped the kept server");
-
-        var app = await _apps.StartAsync(Persistent(), Ct);
-        await app.WaitForWorkerToEndAsync(Ct);
-        await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
-        await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        await _apps.StopAsync(app, Ct);
-
-        Assert.False(HelloApp.IsServerRunning(kept), "the stop command left the kept server running");
-        Assert.Null(RunningServerPid());
+        Assert.True(keptThroughTheRefusal, "a refused start stopped the kept server");
+        Assert.Equal(0, adopted.ExitCode);
+        Assert.Contains($"Adopting the kept-running server on {_apps.Data.Combine("pgdata")} (process {kept})", adoptedLog);
+        Assert.Contains("seeded this start: False", adoptedLog);
+        Assert.Equal(kept, adoptedPid);
+        Assert.True(stoppedFromTheDashboard, "the stop command left the kept server running");
+        Assert.NotEqual(kept, keptAgain);
+        Assert.True(keptAgainOutlivedItsAppHost, "the server started again from the dashboard stopped with its AppHost");
+        Assert.Equal(0, session.Worker.ExitCode);
+        Assert.Contains($"Stopped the kept-running server (process {keptAgain}) before this start: Postgres:Lifetime is session now.", session.PostgresLog);
+        Assert.Null(RunningServerPid()); // and the session run's own server stopped at its end
     }
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
