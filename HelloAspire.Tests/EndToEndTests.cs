@@ -49,14 +49,16 @@ public sealed class EndToEndTests : IAsyncDisposable
         Assert.Equal(1, rows);
     }
 
+    /// <summary>With initdb itself (no template cluster), as on a machine's very first start.</summary>
     [Fact]
     public async Task LocalServerDataIsPrivateAndEveryClientMustUseScram()
     {
         var ct = TestContext.Current.CancellationToken;
-        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, "--Postgres:InitTemplate=false"), ct);
         await app.WaitForWorkerToEndAsync(ct);
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
         var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "Seeded this start"), timeout.Token);
+        var postgresLog = await app.LogsOfAsync("postgres", ct);
         await _apps.StopAsync(app, ct);
 
         // What the dashboard shows of the server.
@@ -64,6 +66,7 @@ public sealed class EndToEndTests : IAsyncDisposable
         Assert.Equal(_apps.Data.Path, properties["Data directory"]);
         Assert.Equal(File.ReadAllText(_apps.Data.Combine("pgdata", "PG_VERSION")).Trim(), properties["PostgreSQL version"]);
         Assert.Equal(true, properties["Seeded this start"]);
+        Assert.Contains($"Initialized a new data directory in {_apps.Data.Combine("pgdata")} in ", postgresLog);
 
         var rules = File.ReadAllLines(_apps.Data.Combine("pgdata", "pg_hba.conf"))
             .Select(line => line.Trim())

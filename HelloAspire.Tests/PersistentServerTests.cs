@@ -14,7 +14,7 @@ public sealed class PersistentServerTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();
     private readonly string _appHostIdentity = $"--AppHostSha={Convert.ToHexString(RandomNumberGenerator.GetBytes(32))}";
-    private readonly int _port = HelloApp.FreePort();
+    private readonly int _port = HelloApp.FreeFixedPort();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -43,7 +43,7 @@ public sealed class PersistentServerTests : IAsyncDisposable
         var adoptedPid = HelloApp.PostmasterPid(_apps.Data.Path);
         await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        var stoppedFromTheDashboard = !HelloApp.IsServerRunning(kept);
+        var stoppedFromTheDashboard = await HelloApp.WaitForServerExitAsync(kept, Ct);
         await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
         await _apps.StopAsync(app, Ct);
         var keptAgain = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;

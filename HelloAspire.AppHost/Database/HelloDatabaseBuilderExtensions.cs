@@ -134,6 +134,11 @@ public static partial class HelloDatabaseBuilderExtensions
             server.WithPersistentServer();
         }
 
+        if (settings.InitTemplate)
+        {
+            server.WithInitTemplate(settings.TemplateDirectory);
+        }
+
         return (server.AddDatabase(databaseName), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);
     }
 

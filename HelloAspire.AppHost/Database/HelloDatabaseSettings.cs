@@ -38,6 +38,12 @@ public sealed record HelloDatabaseSettings
     /// </summary>
     public ServerLifetime Lifetime { get; init; }
 
+    /// <summary>Local mode: new data starts as a copy of a template cluster (initdb once per installation) instead of a new initdb.</summary>
+    public bool InitTemplate { get; init; } = true;
+
+    /// <summary>Where the template clusters are kept; null means the default cache directory.</summary>
+    public string? TemplateDirectory { get; init; }
+
     /// <summary>The host port of local mode's server; null lets Aspire choose a free one.</summary>
     public int? Port { get; init; }
 
@@ -57,6 +63,8 @@ public sealed record HelloDatabaseSettings
             SeedExisting = ParseBool(section, "SeedExisting"),
             Lifetime = ParseLifetime(section["Lifetime"], ParseBool(section, "TemporaryData")),
             Port = ParsePort(section["Port"]),
+            InitTemplate = section["InitTemplate"] is not { Length: > 0 } || ParseBool(section, "InitTemplate"),
+            TemplateDirectory = NullIfEmpty(section["TemplateDirectory"]),
             SeedDirectory = Path.GetFullPath(NullIfEmpty(section["SeedDirectory"]) ?? Path.Combine("..", "seed"), appHostDirectory),
         };
     }

@@ -87,6 +87,16 @@ public static class LocalPostgresBuilderExtensions
     }
 
     /// <summary>
+    /// New data directories start as a copy of an initialized template cluster in <paramref name="directory"/> (made
+    /// once, by initdb, the first time one is needed) instead of running initdb each time; see <see cref="ClusterTemplate"/>.
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithInitTemplate(this IResourceBuilder<LocalPostgresServerResource> builder, string? directory = null)
+    {
+        builder.Resource.Template = new ClusterTemplate(Path.GetFullPath(directory ?? ClusterTemplate.DefaultDirectory()), builder.Resource);
+        return builder;
+    }
+
+    /// <summary>
     /// The server keeps running when the AppHost stops, and the next run adopts it instead of starting one (the data
     /// lock and the password check still come first). It rests on DCP's persistent executables, an experimental
     /// Aspire API whose contract is a fixed port and no proxy: Aspire keeps the port it chose in the AppHost's user

@@ -46,6 +46,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>Throwaway data: the whole data directory is deleted once the AppHost has stopped the server.</summary>
     public bool DeleteDataOnStop { get; internal set; }
 
+    /// <summary>Where new data directories are copied from instead of running initdb; null runs initdb every time.</summary>
+    internal ClusterTemplate? Template { get; set; }
+
     /// <summary>The server outlives the AppHost and the next run adopts it (see <see cref="LocalPostgresBuilderExtensions.WithPersistentServer"/>).</summary>
     public bool Persistent { get; internal set; }
 

@@ -129,8 +129,8 @@ internal sealed class LocalPostgresStart(
         account.CreatePrivateDirectory(data.SocketDirectory);
         await File.WriteAllTextAsync(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", cancellationToken);
         account.CreatePrivateDirectory(data.PgData);
-        await InitDbAsync(password, cancellationToken);
-        await SeedAsync(password, cancellationToken);
+        var templatePassword = await InitializeAsync(password, cancellationToken);
+        await SeedAsync(password, templatePassword, cancellationToken);
         PasswordVerifier.Write(data.PasswordVerifierFile, password, account);
         File.Delete(data.InitializingMarker);
         if (server.Durable)
@@ -195,62 +195,41 @@ internal sealed class LocalPostgresStart(
         }
     }
 
-    private async Task InitDbAsync(string password, CancellationToken cancellationToken)
+    /// <summary>
+    /// A copy of the template cluster when there is one (made first if missing), else initdb; returns the template's
+    /// password, which the copy has until <see cref="SeedAsync"/> sets this data's own, or null after initdb.
+    /// </summary>
+    private async Task<string?> InitializeAsync(string password, CancellationToken cancellationToken)
     {
-        var data = server.Data;
-
-        // The password reaches initdb through a 0600 file that only the server account can read, never through argv.
-        await using (var pwfile = new FileStream(data.PasswordFile, new FileStreamOptions
+        var stopwatch = Stopwatch.StartNew();
+        if (server.Template is { } template)
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        await using (var writer = new StreamWriter(pwfile))
-        {
-            await writer.WriteLineAsync(password);
+            var templatePassword = await template.CopyToAsync(server.Data.PgData, resourceLog, cancellationToken);
+            Log.InitializedFromTemplate(resourceLog, server.Data.PgData, template.Root, stopwatch.ElapsedMilliseconds);
+            return templatePassword;
         }
 
-        try
-        {
-            server.Account.GiveOwnership(data.PasswordFile);
-            List<string> arguments =
-            [
-                $"--pgdata={data.PgData}",
-                $"--username={LocalPostgresServerResource.UserName}",
-                $"--pwfile={data.PasswordFile}",
-                "--auth=scram-sha-256",
-                "--encoding=UTF8",
-                "--locale=C",
-                "--no-instructions",
-            ];
-            if (!server.Durable)
-            {
-                arguments.Add("--no-sync");
-            }
-
-            var (command, wrapped) = server.Account.Wrap(server.Installation.InitDb, arguments);
-            var stopwatch = Stopwatch.StartNew();
-            var result = await ToolProcess.RunAsync(command, wrapped, new Dictionary<string, string>(), resourceLog, cancellationToken);
-            if (!result.Succeeded)
-            {
-                throw new LocalPostgresException($"initdb failed (exit code {result.ExitCode}) for '{data.PgData}': {result.StandardError} Fix: see the postgres resource's log; delete '{data.Root}' to start over.");
-            }
-
-            Log.Initialized(resourceLog, data.PgData, stopwatch.ElapsedMilliseconds);
-        }
-        finally
-        {
-            File.Delete(data.PasswordFile);
-        }
+        await InitDb.RunAsync(server, server.Data.PgData, password, server.Durable, resourceLog, cancellationToken);
+        Log.Initialized(resourceLog, server.Data.PgData, stopwatch.ElapsedMilliseconds);
+        return null;
     }
 
-    /// <summary>The first database (POSTGRES_DB's equivalent), then the init scripts in it, through the private init server.</summary>
-    private async Task SeedAsync(string password, CancellationToken cancellationToken)
+    /// <summary>
+    /// Through the private init server: this data's own password (on a template's copy), the first database
+    /// (POSTGRES_DB's equivalent), then the init scripts in it.
+    /// </summary>
+    private async Task SeedAsync(string password, string? templatePassword, CancellationToken cancellationToken)
     {
-        await using var initServer = await InitServer.StartAsync(server, password, resourceLog, StartupTimeout, cancellationToken);
-        await Psql.CreateDatabaseIfMissingAsync(server, initServer.Target, server.InitDatabaseName, resourceLog, cancellationToken);
-        await new SeedScripts(server, resourceLog).RunAsync(initServer.Target, cancellationToken);
+        await using var initServer = await InitServer.StartAsync(server, templatePassword ?? password, resourceLog, StartupTimeout, cancellationToken);
+        var target = initServer.Target;
+        if (templatePassword is not null)
+        {
+            await Psql.SetPasswordAsync(server, target, password, resourceLog, cancellationToken);
+            target = target with { Password = password };
+        }
+
+        await Psql.CreateDatabaseIfMissingAsync(server, target, server.InitDatabaseName, resourceLog, cancellationToken);
+        await new SeedScripts(server, resourceLog).RunAsync(target, cancellationToken);
     }
 
     private async Task CompleteStartAsync()

@@ -30,6 +30,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Initialized a new data directory in {DataDirectory} in {ElapsedMs} ms.")]
     public static partial void Initialized(ILogger logger, string dataDirectory, long elapsedMs);
 
+    [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "Initialized a new data directory in {DataDirectory} from the template cluster {Template} in {ElapsedMs} ms.")]
+    public static partial void InitializedFromTemplate(ILogger logger, string dataDirectory, string template, long elapsedMs);
+
+    [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Made the template cluster {Template} (initdb once per PostgreSQL installation and options) in {ElapsedMs} ms.")]
+    public static partial void TemplateCreated(ILogger logger, string template, long elapsedMs);
+
     [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Seed: running {Script} in database {Database}.")]
     public static partial void RunningSeedScript(ILogger logger, string script, string database);
 

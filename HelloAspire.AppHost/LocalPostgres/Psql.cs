@@ -62,6 +62,21 @@ internal static class Psql
         }
     }
 
+    /// <summary>
+    /// Sets the superuser's password (a template's copy comes with the template's): on standard input, never on a
+    /// command line, hashed by the server as scram-sha-256 (its password_encryption).
+    /// </summary>
+    public static async Task SetPasswordAsync(LocalPostgresServerResource server, PsqlTarget target, string password, ILogger log, CancellationToken cancellationToken)
+    {
+        var literal = "'" + password.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var result = await RunAsync(server, target with { Database = "postgres" }, ["--quiet"], log, cancellationToken,
+            $"ALTER ROLE \"{LocalPostgresServerResource.UserName}\" PASSWORD {literal};");
+        if (!result.Succeeded)
+        {
+            throw new LocalPostgresException($"Could not set the password on the new data (psql exit code {result.ExitCode}). Fix: see the postgres resource's log; delete '{server.Data.Root}' to start over.");
+        }
+    }
+
     /// <summary>The server runs with locale C (initdb --locale=C), so its messages are in English.</summary>
     public static bool IsPasswordRejected(ToolResult result) =>
         result.StandardError.Contains("password authentication failed", StringComparison.Ordinal);

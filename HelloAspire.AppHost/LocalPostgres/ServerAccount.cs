@@ -94,7 +94,7 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
     /// <summary>
     /// The server account must be able to reach the data directory; a parent such as /root (0700) stops it.
     /// </summary>
-    public void EnsureCanTraverse(string path)
+    public void EnsureCanTraverse(string path, string setting = "Postgres:DataDirectory")
     {
         if (IsCurrentUser)
         {
@@ -107,7 +107,7 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
             {
                 throw new LocalPostgresException(
                     $"The '{Name}' account cannot reach '{path}' because '{dir}' is not searchable by other users. " +
-                    $"Fix: set Postgres:DataDirectory to a directory outside '{dir}' (for example under /var/lib), or run 'chmod o+x {dir}'.");
+                    $"Fix: set {setting} to a directory outside '{dir}' (for example under /var/lib), or run 'chmod o+x {dir}'.");
             }
         }
     }

@@ -88,6 +88,48 @@ public static class HelloApp
         }
     }
 
+    /// <summary>Waits, bounded by <see cref="ServerExitTimeout"/>, until <paramref name="pid"/> is no longer a live server; false if it still is.</summary>
+    public static async Task<bool> WaitForServerExitAsync(int pid, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(ServerExitTimeout, cancellationToken);
+        try
+        {
+            while (IsServerRunning(pid))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token); // not our child: no exit event to wait on
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A free port below the range the OS hands out for port 0 (and DCP for its random ports), for a test that must
+    /// fix one: a port from that range can be taken by another test's AppHost between this pick and its use.
+    /// </summary>
+    public static int FreeFixedPort()
+    {
+        var ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        while (true)
+        {
+            var port = Random.Shared.Next(10_000, Math.Max(10_001, ephemeralLow));
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: another one.
+            }
+        }
+    }
+
     /// <summary>A port nothing listens on right now (the OS picks it, then it is released).</summary>
     public static int FreePort()
     {

@@ -14,11 +14,20 @@ public static class ServerCommands
         Assert.True(result.Success, $"{command} {resource}: {result.Message}");
     }
 
+    /// <summary>Starts the resource and waits until it is healthy; a start that fails says why, with the end of the resource's log.</summary>
     public static async Task StartAndWaitHealthyAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
     {
         await ExecuteAsync(app, resource, KnownResourceCommands.StartCommand, cancellationToken);
         using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        try
+        {
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+        catch (DistributedApplicationException ex)
+        {
+            var log = (await app.LogsOfAsync(resource, cancellationToken)).Split(Environment.NewLine);
+            throw new InvalidOperationException($"{ex.Message} The end of its log:{Environment.NewLine}{string.Join(Environment.NewLine, log.TakeLast(30))}", ex);
+        }
     }
 
     /// <summary>

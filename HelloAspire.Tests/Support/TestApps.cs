@@ -10,8 +10,6 @@ namespace HelloAspire.Tests.Support;
 /// </summary>
 public sealed class TestApps : IAsyncDisposable
 {
-    private static readonly TimeSpan s_orphanStopTimeout = TimeSpan.FromSeconds(10);
-
     private readonly List<DistributedApplication> _running = [];
     private readonly List<string> _ownedDirectories = [];
 
@@ -77,8 +75,10 @@ public sealed class TestApps : IAsyncDisposable
         await app.DisposeAsync();
         if (pid is not null)
         {
-            using var timeout = HelloApp.Timeout(HelloApp.ServerExitTimeout, cancellationToken);
-            await WaitForExitAsync(pid.Value, timeout.Token);
+            if (!await HelloApp.WaitForServerExitAsync(pid.Value, cancellationToken))
+            {
+                throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
+            }
         }
     }
 
@@ -99,8 +99,7 @@ public sealed class TestApps : IAsyncDisposable
         if (HelloApp.PostmasterPid(Data.Path) is { } orphan && HelloApp.IsServerRunning(orphan))
         {
             Process.Start("kill", ["-INT", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-            using var timeout = new CancellationTokenSource(s_orphanStopTimeout);
-            await WaitForExitAsync(orphan, timeout.Token);
+            await HelloApp.WaitForServerExitAsync(orphan, CancellationToken.None);
         }
 
         Data.Dispose();
@@ -117,12 +116,4 @@ public sealed class TestApps : IAsyncDisposable
         && server.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
             ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
             : null;
-
-    private static async Task WaitForExitAsync(int pid, CancellationToken cancellationToken)
-    {
-        while (HelloApp.IsServerRunning(pid))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken); // a server that is not our child has no exit event
-        }
-    }
 }
