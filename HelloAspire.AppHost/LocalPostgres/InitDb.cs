@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.Versioning;
 
 namespace HelloAspire.AppHost.LocalPostgres;
@@ -22,7 +21,7 @@ internal static class InitDb
     /// which reaches initdb through a 0600 file beside it that only the server account can read, never through argv.
     /// Without <paramref name="durable"/>, nothing is synced to disk (throwaway data).
     /// </summary>
-    public static async Task<long> RunAsync(LocalPostgresServerResource server, string pgData, string password, bool durable, ILogger log, CancellationToken cancellationToken)
+    public static async Task RunAsync(LocalPostgresServerResource server, string pgData, string password, bool durable, ILogger log, CancellationToken cancellationToken)
     {
         var passwordFile = Path.Combine(Path.GetDirectoryName(pgData)!, "initdb.pwfile");
         await using (var stream = new FileStream(passwordFile, new FileStreamOptions
@@ -45,9 +44,7 @@ internal static class InitDb
                 arguments.Add("--no-sync");
             }
 
-            var stopwatch = Stopwatch.StartNew();
             await RunAsServerAsync(server, server.Installation.InitDb, arguments, $"initdb failed for '{pgData}'", log, cancellationToken);
-            return stopwatch.ElapsedMilliseconds;
         }
         finally
         {

@@ -18,8 +18,6 @@ public sealed class LocalPostgresDataDirectory(string root)
 
     internal string InitializingMarker => Path.Combine(Root, "initializing");
 
-    internal string PasswordFile => Path.Combine(Root, "initdb.pwfile");
-
     internal string PidFile => Path.Combine(PgData, "postmaster.pid");
 
     internal string PasswordVerifierFile => Path.Combine(Root, "password.verifier");

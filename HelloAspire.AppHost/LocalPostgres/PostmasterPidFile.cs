@@ -12,7 +12,8 @@ internal static class PostmasterPidFile
 
     /// <summary>
     /// Waits until a server started at or after <paramref name="startedAt"/> (or the adopted server
-    /// <paramref name="adoptedPid"/>, started by an earlier run) is ready, or <paramref name="serverExited"/> completes first. A killed server leaves its file behind, still saying "ready", and its start time has a
+    /// <paramref name="adoptedPid"/>, started by an earlier run) is ready, or <paramref name="serverExited"/> completes
+    /// first. A killed server leaves its file behind, still saying "ready", and its start time has a
     /// resolution of one second, so the file counts only while its postmaster is alive: otherwise a restart within a
     /// second or two would take the dead server's socket for the new one's (which the new server is just replacing).
     /// </summary>

@@ -61,7 +61,7 @@ public static partial class RunOnceResourceExtensions
         return builder.WithAnnotation(new RunOnceAnnotation(exitAppHost));
     }
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "--{Former} is now called --{Current}; it still works, but use the new name.")]
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "--{Former} is now called --{Current}; it still works, but use the new name.")]
     private static partial void LogFormerSetting(ILogger logger, string former, string current);
 }
 
