@@ -42,6 +42,58 @@ public sealed class LocalPostgresDataDirectory(string root)
             : null;
 
     /// <summary>
+    /// Waits, bounded, until no process of an earlier server runs on this data any more. A postmaster that was killed
+    /// leaves its children (checkpointer, background writer, backends) running until they notice, and they keep its
+    /// shared memory attached: a new server started before they have gone refuses to start ("pre-existing shared
+    /// memory block is still in use"). They are found by their working directory, which every server process sets
+    /// to PGDATA. Returns how many there were.
+    /// </summary>
+    internal async Task<int> WaitForOrphanedServerProcessesAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var orphans = OrphanedServerProcesses();
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (OrphanedServerProcesses() is { Count: > 0 } left)
+        {
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                throw new LocalPostgresException(
+                    $"Processes of an earlier postgres server (process {string.Join(", ", left)}) still run on '{PgData}' {timeout.TotalSeconds:0} s after it ended. " +
+                    $"Fix: stop them (kill -QUIT {string.Join(' ', left)}), then start again.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+
+        return orphans.Count;
+    }
+
+    private List<int> OrphanedServerProcesses()
+    {
+        var orphans = new List<int>();
+        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(process), out var pid) && PostmasterPidFile.IsPostgresRunning(pid) && WorkingDirectoryOf(pid) == PgData)
+            {
+                orphans.Add(pid);
+            }
+        }
+
+        return orphans;
+    }
+
+    private static string? WorkingDirectoryOf(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null; // it exited, or is not ours to look at
+        }
+    }
+
+    /// <summary>
     /// Called while this AppHost holds the data lock, so a server running on this data with this app's socket
     /// directory can only be this app's: the last run still shutting down, one left behind when an AppHost and its
     /// orchestrator were killed together, or a kept-running server this run does not adopt. It gets a fast shutdown

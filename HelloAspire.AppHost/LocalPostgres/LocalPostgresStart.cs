@@ -151,6 +151,12 @@ internal sealed class LocalPostgresStart(
     {
         if (server.Data.FindRunningServer() is not { } running)
         {
+            // No postmaster, but a killed one's children may still be on their way out.
+            if (await server.Data.WaitForOrphanedServerProcessesAsync(s_leftoverStopTimeout, cancellationToken) > 0)
+            {
+                Log.WaitedForOrphans(resourceLog, server.Data.PgData);
+            }
+
             return;
         }
 

@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Stopped the kept-running server (process {Pid}) before this start: {Reason}.")]
     public static partial void StoppedKeptServer(ILogger logger, int pid, string reason);
 
+    [LoggerMessage(EventId = 318, Level = LogLevel.Information, Message = "Waited for the processes of a server that was killed on {DataDirectory} to end (they hold its shared memory) before starting a new one.")]
+    public static partial void WaitedForOrphans(ILogger logger, string dataDirectory);
+
     [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "The server's shutdown could not be made fast, so it waits for its clients: {Error}")]
     public static partial void ShutdownNotHurried(ILogger logger, string error);
 

@@ -25,8 +25,11 @@ public static class ServerCommands
         }
         catch (DistributedApplicationException ex)
         {
+            var state = app.ResourceNotifications.TryGetCurrentState(resource, out var current)
+                ? $"{current.Snapshot.State?.Text}, exit code {current.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}"
+                : "unknown";
             var log = (await app.LogsOfAsync(resource, cancellationToken)).Split(Environment.NewLine);
-            throw new InvalidOperationException($"{ex.Message} The end of its log:{Environment.NewLine}{string.Join(Environment.NewLine, log.TakeLast(30))}", ex);
+            throw new InvalidOperationException($"{ex.Message} State: {state}. The end of its log:{Environment.NewLine}{string.Join(Environment.NewLine, log.TakeLast(30))}", ex);
         }
     }
 
