@@ -70,6 +70,11 @@ public sealed class LocalPostgresDataDirectory(string root)
     private List<int> OrphanedServerProcesses()
     {
         var orphans = new List<int>();
+        if (!Directory.Exists("/proc"))
+        {
+            return orphans; // macOS: no /proc to look in; a server that refuses to start still says why in its log
+        }
+
         foreach (var process in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(process), out var pid) && PostmasterPidFile.IsPostgresRunning(pid) && WorkingDirectoryOf(pid) == PgData)
