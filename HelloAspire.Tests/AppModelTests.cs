@@ -34,6 +34,23 @@ public sealed class AppModelTests
         await AssertWorkerReferencesAndWaitsForAsync(builder, database);
     }
 
+    /// <summary>A mirror or another registry for the image; the tag stays the app's (run, and the deploy image's base).</summary>
+    [Fact]
+    public async Task ContainerModeTakesTheImageFromPostgresImageWithThePinnedTag()
+    {
+        await using var run = await AppModel.CreateAsync(["--Postgres:Mode=container", "--Postgres:Image=mirror.example.com/library/postgres"], Ct);
+        var image = Assert.Single(run.Resource<PostgresServerResource>("postgres").Annotations.OfType<ContainerImageAnnotation>());
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var tagged = await AppModel.CreateAsync(["--Postgres:Mode=container", "--Postgres:Image=mirror.example.com/library/postgres:16"], Ct);
+        });
+
+        Assert.Equal("mirror.example.com", image.Registry);
+        Assert.Equal("library/postgres", image.Image);
+        Assert.Equal(HelloDatabaseBuilderExtensions.PostgresImageTag, image.Tag);
+        Assert.Contains("Postgres:Image is 'mirror.example.com/library/postgres:16', but the tag is the app's own", error.Message);
+    }
+
     [Fact]
     public async Task ContainerModeWithTemporaryDataHasNoVolume()
     {

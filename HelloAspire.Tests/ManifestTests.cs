@@ -106,7 +106,8 @@ public sealed class ManifestTests : IDisposable
 
         var dockerfile = File.ReadAllLines(Path.Combine(RepositoryRoot, "postgres", "Dockerfile"));
         Assert.Contains($"ARG POSTGRES_TAG={tag}", dockerfile);
-        Assert.Contains("FROM docker.io/library/postgres:${POSTGRES_TAG}", dockerfile);
+        Assert.Contains($"ARG POSTGRES_IMAGE={HelloDatabaseSettings.DefaultImage}", dockerfile);
+        Assert.Contains("FROM ${POSTGRES_IMAGE}:${POSTGRES_TAG}", dockerfile);
         Assert.Contains("COPY . /docker-entrypoint-initdb.d/", dockerfile);
     }
 

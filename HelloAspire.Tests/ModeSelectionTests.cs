@@ -10,10 +10,14 @@ public sealed class ModeSelectionTests
     private static readonly ContainerRuntimeProbe s_dockerStopped = new(false, "docker is installed but not running");
     private static readonly PostgresInstallation s_debian = new("/usr/lib/postgresql/15/bin");
 
+    private static readonly ContainerImageProbe s_imagePresent = new(true, "docker.io/library/postgres:17.12 is in docker's image store");
+    private static readonly ContainerImageProbe s_noRegistry = new(false, "docker.io/library/postgres:17.12 is not in docker's image store and its registry registry-1.docker.io cannot be reached (Name or service not known)");
+
     private static PostgresModeChoice Choose(PostgresMode requested, bool publish = false, bool connectionString = false,
-        ContainerRuntimeProbe? runtime = null, PostgresInstallation? binaries = null) =>
+        ContainerRuntimeProbe? runtime = null, PostgresInstallation? binaries = null, ContainerImageProbe? image = null) =>
         PostgresModeSelector.Choose(requested, publish ? PublishTarget.Container : null, "hello", connectionString,
             () => runtime ?? throw new InvalidOperationException("the runtime was probed"),
+            _ => image ?? s_imagePresent,
             () => binaries);
 
     [Fact]
@@ -27,6 +31,35 @@ public sealed class ModeSelectionTests
     [Fact]
     public void AutoUsesTheContainerWhenTheRuntimeIsHealthy() =>
         Assert.Equal(PostgresMode.Container, Choose(PostgresMode.Auto, runtime: s_dockerRunning, binaries: s_debian).Mode);
+
+    [Fact]
+    public void AutoDoesNotChooseARuntimeThatCannotGetTheImage()
+    {
+        var choice = Choose(PostgresMode.Auto, runtime: s_dockerRunning, binaries: s_debian, image: s_noRegistry);
+
+        Assert.Equal(PostgresMode.Local, choice.Mode);
+        Assert.Contains("docker is running, but docker.io/library/postgres:17.12 is not in docker's image store and its registry registry-1.docker.io cannot be reached", choice.Reason);
+    }
+
+    [Fact]
+    public void AutoWithARuntimeThatCannotGetTheImageAndNoBinariesNamesTheImageFix()
+    {
+        var error = Assert.Throws<DistributedApplicationException>(() => Choose(PostgresMode.Auto, runtime: s_dockerRunning, image: s_noRegistry));
+
+        Assert.Contains("cannot be reached", error.Message);
+        Assert.Contains("set Postgres:Image to an image you have or can pull", error.Message);
+        Assert.Contains("apt-get install postgresql", error.Message);
+    }
+
+    [Theory]
+    [InlineData("postgres:17.12", "registry-1.docker.io")]
+    [InlineData("library/postgres:17.12", "registry-1.docker.io")]
+    [InlineData("docker.io/library/postgres:17.12", "registry-1.docker.io")]
+    [InlineData("mirror.example.com/library/postgres:17.12", "mirror.example.com")]
+    [InlineData("localhost:5000/postgres:17.12", "localhost:5000")]
+    [InlineData("localhost/helloaspire/postgres:17.12", "localhost")]
+    public void TheRegistryOfAnImageIsReadAsDockerReadsIt(string reference, string registry) =>
+        Assert.Equal(registry, ContainerImageProbe.RegistryOf(reference));
 
     [Fact]
     public void AutoFallsBackToTheHostBinariesAndSaysWhy()

@@ -8,7 +8,7 @@ namespace HelloAspire.AppHost.Database;
 /// Asks DCP whether a container runtime is installed and running: the same <c>dcp info</c> question, and the same
 /// answer, that Aspire asks before it starts containers. It costs about 0.1 s.
 /// </summary>
-public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description)
+public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description, string? Runtime = null)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
 
@@ -65,7 +65,7 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description)
             var error = containers.TryGetProperty("error", out var e) ? e.GetString()?.ReplaceLineEndings(" ") : null;
             return (installed, running) switch
             {
-                (true, true) => new(true, $"{name} is running"),
+                (true, true) => new(true, $"{name} is running", name),
                 (true, false) => new(false, $"{name} is installed but not running ({error})"),
                 _ => new(false, $"{name} is not installed"),
             };

@@ -30,6 +30,7 @@ public static partial class HelloDatabaseBuilderExtensions
             databaseName,
             hasConnectionString: !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(databaseName)),
             () => ContainerRuntimeProbe.Run(builder),
+            runtime => ContainerImageProbe.Run(runtime.Runtime!, settings.ImageReference),
             () => PostgresInstallation.Find(settings.BinDirectory, PostgresInstallation.DefaultCandidates()));
 
         var (database, dataLocation) = choice.Mode switch
@@ -37,7 +38,7 @@ public static partial class HelloDatabaseBuilderExtensions
             // Published: a secret connection-string parameter that azd asks for (a managed server such as Azure Database for PostgreSQL).
             PostgresMode.Existing when builder.ExecutionContext.IsPublishMode => (builder.AddConnectionString(databaseName), $"the managed server in the secret parameter '{databaseName}'"),
             PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName), $"the server in ConnectionStrings:{databaseName}"),
-            PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings),
+            PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings, checkImage: settings.Mode == PostgresMode.Container),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
             _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
         };
@@ -67,10 +68,10 @@ public static partial class HelloDatabaseBuilderExtensions
             .ExcludeFromManifest();
 
     private static (IResourceBuilder<IResourceWithConnectionString>, string DataLocation) AddContainerDatabase(
-        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings)
+        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings, bool checkImage)
     {
         var server = builder.AddPostgres(serverName)
-            .WithImageTag(PostgresImageTag)
+            .WithConfiguredImage(settings.Image)
             // The image runs the init scripts in POSTGRES_DB: without it they would land in 'postgres' (aspire#13712).
             .WithEnvironment("POSTGRES_DB", databaseName);
         if (builder.ExecutionContext.IsPublishMode)
@@ -79,6 +80,13 @@ public static partial class HelloDatabaseBuilderExtensions
         }
 
         server.WithInitFiles(settings.SeedDirectory);
+        if (checkImage)
+        {
+            // Chosen explicitly: a runtime that cannot get the image stops the start with one line, instead of a pull
+            // error in the container's log and clients that fail to start.
+            builder.Eventing.Subscribe<BeforeStartEvent>((_, _) => EnsureImageCanBeHadAsync(builder, settings));
+        }
+
         if (settings.Lifetime == ServerLifetime.Persistent)
         {
             server.WithLifetime(ContainerLifetime.Persistent);
@@ -95,6 +103,33 @@ public static partial class HelloDatabaseBuilderExtensions
         return (server.AddDatabase(databaseName), $"the container volume {volume}");
     }
 
+    /// <summary>The pinned tag on the official image, or on <c>Postgres:Image</c> (a registry and name, such as a mirror).</summary>
+    private static IResourceBuilder<PostgresServerResource> WithConfiguredImage(this IResourceBuilder<PostgresServerResource> server, string? image)
+    {
+        if (image is null)
+        {
+            return server.WithImageTag(PostgresImageTag);
+        }
+
+        var slash = image.IndexOf('/', StringComparison.Ordinal);
+        return ContainerImageProbe.RegistryOf(image) == ContainerImageProbe.DockerHubRegistry && !image.StartsWith("docker.io/", StringComparison.Ordinal)
+            ? server.WithImageRegistry("docker.io").WithImage(image, PostgresImageTag)
+            : server.WithImageRegistry(image[..slash]).WithImage(image[(slash + 1)..], PostgresImageTag);
+    }
+
+    private static Task EnsureImageCanBeHadAsync(IDistributedApplicationBuilder builder, HelloDatabaseSettings settings)
+    {
+        var runtime = ContainerRuntimeProbe.Run(builder);
+        if (runtime is { IsHealthy: true, Runtime: { } name } && ContainerImageProbe.Run(name, settings.ImageReference) is { IsAvailable: false } image)
+        {
+            throw new DistributedApplicationException(
+                $"Postgres:Mode is container, but {image.Description}. " +
+                "Fix: set Postgres:Image to an image you have or can pull (a mirror, for example mirror.example.com/library/postgres), or use Postgres:Mode=local.");
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// What a deployment (azd, Azure Container Apps) can run: the seed baked into the image instead of a bind mount of
     /// the host's seed/ (azd would have to upload it to a file share; compose and Kubernetes cannot at all), and no
@@ -104,6 +139,7 @@ public static partial class HelloDatabaseBuilderExtensions
     private static IResourceBuilder<PostgresServerResource> AsDeployedContainer(this IResourceBuilder<PostgresServerResource> server, HelloDatabaseSettings settings)
     {
         server.WithDockerfile(settings.SeedDirectory, Path.GetFullPath(PublishDockerfile, server.ApplicationBuilder.AppHostDirectory))
+            .WithBuildArg("POSTGRES_IMAGE", settings.Image ?? HelloDatabaseSettings.DefaultImage)
             .WithBuildArg("POSTGRES_TAG", PostgresImageTag);
         return settings.PublishDataVolume ? server.WithDataVolume() : server;
     }

@@ -9,6 +9,17 @@ public sealed record HelloDatabaseSettings
 
     public PostgresMode Mode { get; init; }
 
+    /// <summary>
+    /// Container mode's image without its tag: a registry and a name (a mirror, say <c>mirror.example.com/library/postgres</c>)
+    /// or a name in Docker Hub; null for Aspire's <c>docker.io/library/postgres</c>. The tag stays the app's pinned one.
+    /// </summary>
+    public string? Image { get; init; }
+
+    /// <summary>The image reference container mode runs: <see cref="Image"/> (or the official image) with the pinned tag.</summary>
+    public string ImageReference => $"{Image ?? DefaultImage}:{HelloDatabaseBuilderExtensions.PostgresImageTag}";
+
+    public const string DefaultImage = "docker.io/library/postgres";
+
     /// <summary>Local mode's data; null means the stable default (<see cref="DefaultDataDirectory"/>).</summary>
     public string? DataDirectory { get; init; }
 
@@ -56,6 +67,7 @@ public sealed record HelloDatabaseSettings
         {
             Mode = ParseMode(section["Mode"]),
             DataDirectory = NullIfEmpty(section["DataDirectory"]),
+            Image = ParseImage(NullIfEmpty(section["Image"])),
             TemporaryData = ParseBool(section, "TemporaryData"),
             BinDirectory = NullIfEmpty(section["BinDirectory"]),
             PublishDataVolume = ParseBool(section, "PublishDataVolume"),
@@ -95,6 +107,12 @@ public sealed record HelloDatabaseSettings
         : Enum.TryParse<PublishTarget>(value, ignoreCase: true, out var target) && Enum.IsDefined(target) && !int.TryParse(value, out _) ? target
         : throw new DistributedApplicationException(
             $"Postgres:PublishAs is '{value}', which is not a choice. Fix: use container (PostgreSQL deployed as a container, the default) or managed (a server you provide, by connection string).");
+
+    private static string? ParseImage(string? value) =>
+        value is null || (!value.Contains('@', StringComparison.Ordinal) && !value[(value.LastIndexOf('/') + 1)..].Contains(':', StringComparison.Ordinal)) ? value
+        : throw new DistributedApplicationException(
+            $"Postgres:Image is '{value}', but the tag is the app's own ({HelloDatabaseBuilderExtensions.PostgresImageTag}, pinned with the code that runs on it). " +
+            "Fix: give the registry and name only, for example mirror.example.com/library/postgres.");
 
     private static ServerLifetime ParseLifetime(string? value, bool temporaryData)
     {

@@ -17,6 +17,7 @@ public static class PostgresModeSelector
         string databaseName,
         bool hasConnectionString,
         Func<ContainerRuntimeProbe> probeContainerRuntime,
+        Func<ContainerRuntimeProbe, ContainerImageProbe> probeImage,
         Func<PostgresInstallation?> findInstallation)
     {
         switch (publishing)
@@ -50,20 +51,24 @@ public static class PostgresModeSelector
             return new(PostgresMode.Existing, $"ConnectionStrings:{databaseName} is set");
         }
 
+        // A runtime counts only if it can get the image: running Docker or Podman without a reachable registry would
+        // leave both clients failing to start with no word about the image.
         var runtime = probeContainerRuntime();
-        if (runtime.IsHealthy)
+        var image = runtime.IsHealthy ? probeImage(runtime) : null;
+        if (image is { IsAvailable: true })
         {
-            return new(PostgresMode.Container, runtime.Description);
+            return new(PostgresMode.Container, $"{runtime.Description} and {image.Description}");
         }
 
+        var noContainer = image is null ? $"no healthy container runtime ({runtime.Description})" : $"{runtime.Description}, but {image.Description}";
         if (!OperatingSystem.IsWindows() && findInstallation() is { } found)
         {
-            return new(PostgresMode.Local, $"no healthy container runtime ({runtime.Description}); using {found.BinDirectory}", found);
+            return new(PostgresMode.Local, $"{noContainer}; using {found.BinDirectory}", found);
         }
 
         throw new DistributedApplicationException(
-            $"No PostgreSQL to run: no healthy container runtime ({runtime.Description}) and no PostgreSQL server binaries ({SearchedPlaces}). Fix one of:" + Environment.NewLine +
-            "  1. start Docker or Podman;" + Environment.NewLine +
+            $"No PostgreSQL to run: {noContainer}, and no PostgreSQL server binaries ({SearchedPlaces}). Fix one of:" + Environment.NewLine +
+            (image is null ? "  1. start Docker or Podman;" : "  1. set Postgres:Image to an image you have or can pull (a mirror);") + Environment.NewLine +
             $"  2. {InstallFix} (or set Postgres:BinDirectory);" + Environment.NewLine +
             $"  3. use a server you already have: dotnet user-secrets set ConnectionStrings:{databaseName} \"Host=...;Username=...;Password=...;Database={databaseName}\" --project HelloAspire.AppHost");
     }

@@ -29,6 +29,8 @@ public static class StartupErrors
     /// <summary>The line to show for an exception the user can act on; null for a real bug, which keeps its stack trace.</summary>
     public static string? Describe(Exception? exception) => exception switch
     {
+        // DistributedApplication.Run() waits on a task: a fixable error from a start-up event arrives wrapped.
+        AggregateException { InnerExceptions: [var single] } => Describe(single),
         DistributedApplicationException fixable => fixable.Message,
         IOException { InnerException: { } inner } when inner.GetType().Name == "AddressInUseException" =>
             $"{exception.Message} Another AppHost (HelloAspire, or any app with the same launch profile) is using the dashboard's ports. " +

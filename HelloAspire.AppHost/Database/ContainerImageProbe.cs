@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace HelloAspire.AppHost.Database;
+
+/// <summary>
+/// Whether a container runtime can get an image: it is in the runtime's store (<c>image inspect</c>), or its registry
+/// answers (any HTTP answer from <c>https://&lt;registry&gt;/v2/</c>, as every registry serves it). Both cost at most a
+/// few seconds, and only when a container is about to be chosen or started.
+/// </summary>
+public sealed record ContainerImageProbe(bool IsAvailable, string Description)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(3);
+
+    public static ContainerImageProbe Run(string runtime, string reference)
+    {
+        if (IsInStore(runtime, reference))
+        {
+            return new(true, $"{reference} is in {runtime}'s image store");
+        }
+
+        var registry = RegistryOf(reference);
+        try
+        {
+            using var client = new HttpClient { Timeout = s_timeout };
+            using var answer = client.Send(new HttpRequestMessage(HttpMethod.Get, $"https://{registry}/v2/"));
+            return new(true, $"{reference} can be pulled from {registry}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            var why = ex is TaskCanceledException ? $"no answer within {s_timeout.TotalSeconds:0} s" : (ex.InnerException ?? ex).Message;
+            return new(false, $"{reference} is not in {runtime}'s image store and its registry {registry} cannot be reached ({why})");
+        }
+    }
+
+    /// <summary>
+    /// The registry host of an image reference, as Docker reads it: the first part when it names a host (a dot, a port
+    /// or localhost), else Docker Hub, whose registry answers at registry-1.docker.io.
+    /// </summary>
+    public static string RegistryOf(string reference)
+    {
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? "" : reference[..slash];
+        var namesHost = first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost";
+        return !namesHost || first is "docker.io" or "index.docker.io" ? DockerHubRegistry : first;
+    }
+
+    public const string DockerHubRegistry = "registry-1.docker.io";
+
+    private static bool IsInStore(string runtime, string reference)
+    {
+        var startInfo = new ProcessStartInfo(runtime) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "image", "inspect", "--format", "{{.Id}}", reference })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(startInfo)!;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(s_timeout))
+            {
+                process.Kill();
+                return false;
+            }
+
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // the runtime's command is not on the PATH
+        }
+    }
+}
