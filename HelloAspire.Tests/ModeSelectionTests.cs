@@ -55,6 +55,7 @@ public sealed class ModeSelectionTests
     [InlineData("postgres:17.12", "registry-1.docker.io")]
     [InlineData("library/postgres:17.12", "registry-1.docker.io")]
     [InlineData("docker.io/library/postgres:17.12", "registry-1.docker.io")]
+    [InlineData("index.docker.io/library/postgres:17.12", "registry-1.docker.io")]
     [InlineData("mirror.example.com/library/postgres:17.12", "mirror.example.com")]
     [InlineData("localhost:5000/postgres:17.12", "localhost:5000")]
     [InlineData("localhost/helloaspire/postgres:17.12", "localhost")]

@@ -36,12 +36,15 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description)
     /// The registry host of an image reference, as Docker reads it: the first part when it names a host (a dot, a port
     /// or localhost), else Docker Hub, whose registry answers at registry-1.docker.io.
     /// </summary>
-    public static string RegistryOf(string reference)
+    public static string RegistryOf(string reference) =>
+        HostOf(reference) is { } host && host is not ("docker.io" or "index.docker.io") ? host : DockerHubRegistry;
+
+    /// <summary>The reference's first part when it names a registry host (a dot, a port or localhost), else null (Docker Hub).</summary>
+    public static string? HostOf(string reference)
     {
         var slash = reference.IndexOf('/', StringComparison.Ordinal);
         var first = slash < 0 ? "" : reference[..slash];
-        var namesHost = first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost";
-        return !namesHost || first is "docker.io" or "index.docker.io" ? DockerHubRegistry : first;
+        return first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost" ? first : null;
     }
 
     public const string DockerHubRegistry = "registry-1.docker.io";

@@ -111,10 +111,9 @@ public static partial class HelloDatabaseBuilderExtensions
             return server.WithImageTag(PostgresImageTag);
         }
 
-        var slash = image.IndexOf('/', StringComparison.Ordinal);
-        return ContainerImageProbe.RegistryOf(image) == ContainerImageProbe.DockerHubRegistry && !image.StartsWith("docker.io/", StringComparison.Ordinal)
-            ? server.WithImageRegistry("docker.io").WithImage(image, PostgresImageTag)
-            : server.WithImageRegistry(image[..slash]).WithImage(image[(slash + 1)..], PostgresImageTag);
+        return ContainerImageProbe.HostOf(image) is { } host
+            ? server.WithImageRegistry(host).WithImage(image[(host.Length + 1)..], PostgresImageTag)
+            : server.WithImageRegistry("docker.io").WithImage(image, PostgresImageTag);
     }
 
     private static Task EnsureImageCanBeHadAsync(IDistributedApplicationBuilder builder, HelloDatabaseSettings settings)
