@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace HelloAspire.AppHost.Database;
 
 /// <summary>
@@ -49,30 +47,6 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description)
 
     public const string DockerHubRegistry = "registry-1.docker.io";
 
-    private static bool IsInStore(string runtime, string reference)
-    {
-        var startInfo = new ProcessStartInfo(runtime) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "image", "inspect", "--format", "{{.Id}}", reference })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(startInfo)!;
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(s_timeout))
-            {
-                process.Kill();
-                return false;
-            }
-
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // the runtime's command is not on the PATH
-        }
-    }
+    private static bool IsInStore(string runtime, string reference) =>
+        ProbeCommand.Run(runtime, ["image", "inspect", "--format", "{{.Id}}", reference], s_timeout) is { ExitCode: 0 };
 }

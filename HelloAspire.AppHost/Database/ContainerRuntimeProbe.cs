@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 
@@ -23,23 +22,10 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description, s
         }
 
         var runtime = ConfiguredRuntime(builder.Configuration);
-        var startInfo = new ProcessStartInfo(dcp) { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.ArgumentList.Add("info");
-        if (!string.IsNullOrEmpty(runtime))
-        {
-            startInfo.ArgumentList.Add("--container-runtime");
-            startInfo.ArgumentList.Add(runtime);
-        }
-
-        using var process = Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(s_timeout))
-        {
-            process.Kill();
-            return new(false, $"'dcp info' did not answer within {s_timeout.TotalSeconds:0} s");
-        }
-
-        return Parse(output.Result);
+        string[] arguments = string.IsNullOrEmpty(runtime) ? ["info"] : ["info", "--container-runtime", runtime];
+        return ProbeCommand.Run(dcp, arguments, s_timeout) is { } info
+            ? Parse(info.Output)
+            : new(false, $"'dcp info' did not answer within {s_timeout.TotalSeconds:0} s");
     }
 
     /// <summary>The container runtime Aspire is told to use (docker when none is set), as DCP reads it.</summary>
