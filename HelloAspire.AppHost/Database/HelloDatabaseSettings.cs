@@ -97,16 +97,18 @@ public sealed record HelloDatabaseSettings
     }
 
     private static PostgresMode ParseMode(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? PostgresMode.Auto
-        : Enum.TryParse<PostgresMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !int.TryParse(value, out _) ? mode
-        : throw new DistributedApplicationException(
-            $"Postgres:Mode is '{value}', which is not a mode. Fix: use one of auto, container, local, existing (or remove the setting for auto).");
+        ParseChoice(value, PostgresMode.Auto, "Mode", "a mode", "use one of auto, container, local, existing (or remove the setting for auto).");
 
     private static PublishTarget ParsePublishTarget(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? PublishTarget.Container
-        : Enum.TryParse<PublishTarget>(value, ignoreCase: true, out var target) && Enum.IsDefined(target) && !int.TryParse(value, out _) ? target
-        : throw new DistributedApplicationException(
-            $"Postgres:PublishAs is '{value}', which is not a choice. Fix: use container (PostgreSQL deployed as a container, the default) or managed (a server you provide, by connection string).");
+        ParseChoice(value, PublishTarget.Container, "PublishAs", "a choice",
+            "use container (PostgreSQL deployed as a container, the default) or managed (a server you provide, by connection string).");
+
+    /// <summary>One of <typeparamref name="T"/>'s names, in any case (a number is not a name); empty is <paramref name="unset"/>.</summary>
+    private static T ParseChoice<T>(string? value, T unset, string key, string notA, string fix)
+        where T : struct, Enum =>
+        string.IsNullOrWhiteSpace(value) ? unset
+        : Enum.TryParse<T>(value, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(value, out _) ? choice
+        : throw new DistributedApplicationException($"Postgres:{key} is '{value}', which is not {notA}. Fix: {fix}");
 
     private static string? ParseImage(string? value) =>
         value is null || (!value.Contains('@', StringComparison.Ordinal) && !value[(value.LastIndexOf('/') + 1)..].Contains(':', StringComparison.Ordinal)) ? value
@@ -116,10 +118,8 @@ public sealed record HelloDatabaseSettings
 
     private static ServerLifetime ParseLifetime(string? value, bool temporaryData)
     {
-        var lifetime = string.IsNullOrWhiteSpace(value) ? ServerLifetime.Session
-            : Enum.TryParse<ServerLifetime>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
-            : throw new DistributedApplicationException(
-                $"Postgres:Lifetime is '{value}', which is not a lifetime. Fix: use session (the server stops with the AppHost, the default) or persistent (it keeps running for the next run).");
+        var lifetime = ParseChoice(value, ServerLifetime.Session, "Lifetime", "a lifetime",
+            "use session (the server stops with the AppHost, the default) or persistent (it keeps running for the next run).");
         return lifetime == ServerLifetime.Persistent && temporaryData
             ? throw new DistributedApplicationException(
                 "Postgres:Lifetime=persistent keeps the server running, but Postgres:TemporaryData=true deletes its data when the AppHost stops. Fix: remove one of the two settings.")
