@@ -21,8 +21,10 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
     private static readonly TimeSpan s_lockWait = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan s_lockPoll = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>This installation's and options' template: <c>&lt;directory&gt;/&lt;key&gt;</c>.</summary>
-    public string Root => Path.Combine(directory, Key());
+    private string? _root;
+
+    /// <summary>This installation's and options' template: <c>&lt;directory&gt;/&lt;key&gt;</c> (the key reads the binaries' files: once).</summary>
+    public string Root => _root ??= Path.Combine(directory, Key());
 
     private string PgData => Path.Combine(Root, "pgdata");
 

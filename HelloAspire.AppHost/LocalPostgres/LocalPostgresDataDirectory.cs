@@ -51,17 +51,12 @@ public sealed class LocalPostgresDataDirectory(string root)
     internal async Task<int> WaitForOrphanedServerProcessesAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var orphans = OrphanedServerProcesses();
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (OrphanedServerProcesses() is { Count: > 0 } left)
+        var left = orphans;
+        if (orphans.Count > 0 && !await PostmasterPidFile.PollUntilAsync(() => (left = OrphanedServerProcesses()).Count == 0, timeout, cancellationToken))
         {
-            if (DateTimeOffset.UtcNow >= deadline)
-            {
-                throw new LocalPostgresException(
-                    $"Processes of an earlier postgres server (process {string.Join(", ", left)}) still run on '{PgData}' {timeout.TotalSeconds:0} s after it ended. " +
-                    $"Fix: stop them (kill -QUIT {string.Join(' ', left)}), then start again.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            throw new LocalPostgresException(
+                $"Processes of an earlier postgres server (process {string.Join(", ", left)}) still run on '{PgData}' {timeout.TotalSeconds:0} s after it ended. " +
+                $"Fix: stop them (kill -QUIT {string.Join(' ', left)}), then start again.");
         }
 
         return orphans.Count;

@@ -104,10 +104,17 @@ internal static class PostmasterPidFile
     }
 
     /// <summary>Waits until <paramref name="pid"/> is no longer a running server (see <see cref="IsPostgresRunning"/>); false when <paramref name="timeout"/> passed first.</summary>
-    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken) =>
+        PollUntilAsync(() => !IsPostgresRunning(pid), timeout, cancellationToken);
+
+    /// <summary>
+    /// Checks <paramref name="done"/> every 20 ms until it holds (true) or <paramref name="timeout"/> has passed (false):
+    /// for what no event announces, such as the end of a process that is not this one's child.
+    /// </summary>
+    public static async Task<bool> PollUntilAsync(Func<bool> done, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
-        while (IsPostgresRunning(pid))
+        while (!done())
         {
             if (DateTimeOffset.UtcNow >= deadline)
             {
