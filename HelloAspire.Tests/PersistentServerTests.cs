@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -32,10 +33,10 @@ public sealed class PersistentServerTests : IAsyncDisposable
     {
         var first = await _apps.RunUntilWorkerEndsAsync(Persistent(), Ct);
         var kept = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-        var outlivedItsAppHost = HelloApp.IsServerRunning(kept);
+        var outlivedItsAppHost = PostmasterPidFile.IsPostgresRunning(kept);
 
         var wrong = await _apps.RunUntilWorkerEndsAsync(Persistent("--Parameters:postgres-password=not-the-password-of-the-data"), Ct);
-        var keptThroughTheRefusal = HelloApp.IsServerRunning(kept);
+        var keptThroughTheRefusal = PostmasterPidFile.IsPostgresRunning(kept);
 
         var app = await _apps.StartAsync(Persistent(), Ct);
         var adopted = await app.WaitForWorkerToEndAsync(Ct);
@@ -43,11 +44,11 @@ public sealed class PersistentServerTests : IAsyncDisposable
         var adoptedPid = HelloApp.PostmasterPid(_apps.Data.Path);
         await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        var stoppedFromTheDashboard = await HelloApp.WaitForServerExitAsync(kept, Ct);
+        var stoppedFromTheDashboard = await PostmasterPidFile.WaitForExitAsync(kept, HelloApp.ServerExitTimeout, Ct);
         await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
         await _apps.StopAsync(app, Ct);
         var keptAgain = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-        var keptAgainOutlivedItsAppHost = HelloApp.IsServerRunning(keptAgain);
+        var keptAgainOutlivedItsAppHost = PostmasterPidFile.IsPostgresRunning(keptAgain);
 
         var session = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:Port={_port}", _appHostIdentity, "--DcpPublisher:RandomizePorts=false"), Ct);
 
@@ -70,5 +71,5 @@ public sealed class PersistentServerTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 
-    private int? RunningServerPid() => HelloApp.PostmasterPid(_apps.Data.Path) is { } pid && HelloApp.IsServerRunning(pid) ? pid : null;
+    private int? RunningServerPid() => HelloApp.PostmasterPid(_apps.Data.Path) is { } pid && PostmasterPidFile.IsPostgresRunning(pid) ? pid : null;
 }

@@ -64,48 +64,8 @@ public static class HelloApp
     }
 
     /// <summary>The postmaster's pid while it runs (first line of postmaster.pid).</summary>
-    public static int? PostmasterPid(string dataDirectory)
-    {
-        var pidFile = Path.Combine(dataDirectory, "pgdata", "postmaster.pid");
-        return File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) ? pid : null;
-    }
-
-    /// <summary>
-    /// True while <paramref name="pid"/> is a live postgres process. Not a zombie: a kept-running server's parent is
-    /// init once its AppHost is gone, and the init of some containers (this machine's) never reaps.
-    /// </summary>
-    public static bool IsServerRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            return stat.Contains("(postgres)", StringComparison.Ordinal) && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Waits, bounded by <see cref="ServerExitTimeout"/>, until <paramref name="pid"/> is no longer a live server; false if it still is.</summary>
-    public static async Task<bool> WaitForServerExitAsync(int pid, CancellationToken cancellationToken)
-    {
-        using var timeout = Timeout(ServerExitTimeout, cancellationToken);
-        try
-        {
-            while (IsServerRunning(pid))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token); // not our child: no exit event to wait on
-            }
-
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    public static int? PostmasterPid(string dataDirectory) =>
+        HelloAspire.AppHost.LocalPostgres.PostmasterPidFile.ReadPid(Path.Combine(dataDirectory, "pgdata", "postmaster.pid"));
 
     /// <summary>
     /// A free port below the range the OS hands out for port 0 (and DCP for its random ports), for a test that must

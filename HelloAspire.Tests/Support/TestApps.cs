@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HelloAspire.AppHost.LocalPostgres;
 
 namespace HelloAspire.Tests.Support;
 
@@ -75,7 +76,7 @@ public sealed class TestApps : IAsyncDisposable
         await app.DisposeAsync();
         if (pid is not null)
         {
-            if (!await HelloApp.WaitForServerExitAsync(pid.Value, cancellationToken))
+            if (!await PostmasterPidFile.WaitForExitAsync(pid.Value, HelloApp.ServerExitTimeout, cancellationToken))
             {
                 throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
             }
@@ -96,10 +97,10 @@ public sealed class TestApps : IAsyncDisposable
         }
 
         // A persistent server, or one a test that failed half-way left running: stop it as pg_ctl stop -m fast would.
-        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && HelloApp.IsServerRunning(orphan))
+        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && PostmasterPidFile.IsPostgresRunning(orphan))
         {
             Process.Start("kill", ["-INT", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-            await HelloApp.WaitForServerExitAsync(orphan, CancellationToken.None);
+            await PostmasterPidFile.WaitForExitAsync(orphan, HelloApp.ServerExitTimeout, CancellationToken.None);
         }
 
         Data.Dispose();
