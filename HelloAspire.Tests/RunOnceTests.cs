@@ -20,7 +20,6 @@ public sealed class RunOnceTests : IDisposable
     public async Task TheAppHostEchoesTheWorkersLastLineThenExitsWithItsExitCode(string setting, string? seed, int exitCode, string lastLine)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var timeout = HelloApp.Timeout(s_runTimeout, ct);
         string[] args = [$"--{setting}=true"];
         if (seed is not null)
         {
@@ -28,23 +27,12 @@ public sealed class RunOnceTests : IDisposable
             args = [.. args, $"--Postgres:SeedDirectory={_seed.Path}"];
         }
 
-        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path, args));
-        var console = new AppHostConsole(appHost);
-        try
-        {
-            await appHost.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            await AppHostProcess.StopAsync(appHost, console, s_runTimeout);
-        }
+        var (exitCodeSeen, lines) = await AppHostProcess.RunToEndAsync(HelloApp.LocalMode(_data.Path, args), s_runTimeout, ct);
 
-        await console.Reading.WaitAsync(timeout.Token);
-        Assert.Equal(exitCode, appHost.ExitCode);
-        var lines = console.Lines;
+        Assert.Equal(exitCode, exitCodeSeen);
         var echoed = FindLast(lines, line => line.Contains(lastLine, StringComparison.Ordinal));
         var ended = FindLast(lines, line => line.Contains($"worker ended: Finished, exit code {exitCode}.", StringComparison.Ordinal));
-        Assert.True(echoed >= 0 && ended > echoed, $"Expected the worker's '{lastLine}' before its end on the console:{Environment.NewLine}{console.Tail(20)}");
+        Assert.True(echoed >= 0 && ended > echoed, $"Expected the worker's '{lastLine}' before its end on the console:{Environment.NewLine}{string.Join(Environment.NewLine, lines.TakeLast(20))}");
         Assert.Null(HelloApp.PostmasterPid(_data.Path));
         Assert.Equal(setting == "ExitWithWorker", lines.Any(line => line.Contains("--ExitWithWorker is now called --RunOnce; it still works", StringComparison.Ordinal)));
     }

@@ -28,7 +28,14 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description, s
             : new(false, $"'dcp info' did not answer within {s_timeout.TotalSeconds:0} s");
     }
 
-    /// <summary>The container runtime Aspire is told to use (docker when none is set), as DCP reads it.</summary>
+    /// <summary>
+    /// The runtime DCP runs containers with: the configured one, else the one <c>dcp info</c> finds (it takes podman
+    /// when docker is missing), else docker. Asked once, when first needed.
+    /// </summary>
+    public static Lazy<string> RuntimeName(IDistributedApplicationBuilder builder) =>
+        new(() => ConfiguredRuntime(builder.Configuration) ?? Run(builder).Runtime ?? "docker");
+
+    /// <summary>The container runtime Aspire is told to use, as DCP reads it; null when none is set.</summary>
     public static string? ConfiguredRuntime(IConfiguration configuration) =>
         configuration["DcpPublisher:ContainerRuntime"]
             ?? configuration["ASPIRE_CONTAINER_RUNTIME"]

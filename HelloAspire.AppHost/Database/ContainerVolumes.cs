@@ -6,9 +6,8 @@ namespace HelloAspire.AppHost.Database;
 public static class ContainerVolumes
 {
     /// <summary>Removes <paramref name="volume"/> (its container must have stopped); a failure says what the runtime said, and the fix.</summary>
-    public static async Task RemoveAsync(IConfiguration configuration, string volume, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(string runtime, string volume, CancellationToken cancellationToken)
     {
-        var runtime = ContainerRuntimeProbe.ConfiguredRuntime(configuration) ?? "docker";
         var startInfo = new ProcessStartInfo(runtime, ["volume", "rm", volume]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Start(startInfo, volume);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);

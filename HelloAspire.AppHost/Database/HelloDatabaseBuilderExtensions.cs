@@ -92,14 +92,16 @@ public static partial class HelloDatabaseBuilderExtensions
             server.WithLifetime(ContainerLifetime.Persistent);
         }
 
-        if (settings.TemporaryData)
+        var runtime = ContainerRuntimeProbe.RuntimeName(builder);
+        var volume = settings.TemporaryData ? null : server.WithDataVolume().Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
+        // Aspire waits without end on a container that never becomes healthy; this says why, and what to do.
+        ContainerStartWatch.StartBeforeResources(builder, new(server.Resource, runtime, settings.ImageReference, volume, settings.SeedDirectory));
+        if (volume is null)
         {
             return (server.AddDatabase(databaseName), "the container (throwaway)");
         }
 
-        server.WithDataVolume();
-        var volume = server.Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
-        server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.RemoveAsync(builder.Configuration, volume, cancellationToken));
+        server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.RemoveAsync(runtime.Value, volume, cancellationToken));
         return (server.AddDatabase(databaseName), $"the container volume {volume}");
     }
 

@@ -61,7 +61,7 @@ public static class LocalPostgresBuilderExtensions
                 e.Services.GetRequiredService<LocalPostgresRuntime>().BeforeServerStartsAsync(server, cancellationToken))
             .OnResourceStopped(static (server, e, _) =>
             {
-                e.Services.GetRequiredService<LocalPostgresRuntime>().ServerStopped(server, ProcessIdOf(e.ResourceEvent.Snapshot));
+                e.Services.GetRequiredService<LocalPostgresRuntime>().ServerStopped(server, ProcessIdOf(e.ResourceEvent.Snapshot), e.ResourceEvent.Snapshot.StartTimeStamp);
                 return Task.CompletedTask;
             })
             .ExcludeFromManifest();

@@ -51,15 +51,20 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     }
 
     /// <summary>
-    /// A server process ended (stopped from the dashboard, crashed). Aspire can report the end of one run after the
-    /// next start has begun, so the end of an earlier start's server is not taken for the end of the current one.
+    /// A server process ended (stopped from the dashboard, crashed). Aspire reports the end after the new state, so a
+    /// start asked for in between (the dashboard, a script) can see the end of the server before it: an end is the
+    /// current start's only if neither its process (when the snapshot still names it) nor its start time (a process
+    /// started before the current start began) says it was an earlier one.
     /// </summary>
-    public void ServerStopped(LocalPostgresServerResource server, int? processId)
+    public void ServerStopped(LocalPostgresServerResource server, int? processId, DateTime? processStartedAt)
     {
         var state = StateOf(server);
-        if (processId is null || !state.EndedServers.ContainsKey(processId.Value))
+        var current = state.Current;
+        var earlier = processId is { } pid && state.EndedServers.ContainsKey(pid)
+            || processStartedAt is { } startedAt && current is not null && startedAt.ToUniversalTime() < current.StartedAt.UtcDateTime;
+        if (!earlier)
         {
-            state.Current?.ServerExited();
+            current?.ServerExited();
         }
     }
 

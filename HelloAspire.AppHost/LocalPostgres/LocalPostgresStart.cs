@@ -34,6 +34,9 @@ internal sealed class LocalPostgresStart(
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
+    /// <summary>When this start began, before DCP launched its server.</summary>
+    public DateTimeOffset StartedAt => _startedAt;
+
     public Task Ready => _ready.Task;
 
     /// <summary>The postmaster of this start, once it is ready.</summary>

@@ -61,6 +61,10 @@ public static partial class RunOnceResourceExtensions
         return builder.WithAnnotation(new RunOnceAnnotation(exitAppHost));
     }
 
+    /// <summary>True when a run-once resource stops the AppHost when it ends (<c>--RunOnce=true</c>).</summary>
+    internal static bool EndsTheAppHost(DistributedApplicationModel model) =>
+        model.Resources.Any(r => r.Annotations.OfType<RunOnceAnnotation>().Any(a => a.ExitAppHost));
+
     [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "--{Former} is now called --{Current}; it still works, but use the new name.")]
     private static partial void LogFormerSetting(ILogger logger, string former, string current);
 }

@@ -35,6 +35,44 @@ public static partial class AppHostProcess
         return Process.Start(startInfo)!;
     }
 
+    /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
+    public static async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = HelloApp.Timeout(timeout, cancellationToken);
+        using var appHost = Start(args);
+        var console = new AppHostConsole(appHost);
+        try
+        {
+            await appHost.WaitForExitAsync(bounded.Token);
+        }
+        finally
+        {
+            await StopAsync(appHost, console, timeout);
+        }
+
+        await console.Reading.WaitAsync(bounded.Token);
+        return (appHost.ExitCode, console.Lines);
+    }
+
+    /// <summary>The console's log entries, one string each: a header (<c>fail: Category[id]</c>) and its message lines.</summary>
+    public static IReadOnlyList<string> Entries(IReadOnlyList<string> lines)
+    {
+        var entries = new List<string>();
+        foreach (var line in lines)
+        {
+            if (line.StartsWith(' ') && entries.Count > 0)
+            {
+                entries[^1] += " " + line.Trim();
+            }
+            else
+            {
+                entries.Add(line);
+            }
+        }
+
+        return entries;
+    }
+
     /// <summary>The dashboard's login URL (with its token), as the AppHost printed it.</summary>
     public static Uri? LoginUrl(IEnumerable<string> console) =>
         console.Select(line => LoginUrlPattern().Match(line)).FirstOrDefault(match => match.Success) is { } found ? new Uri(found.Value) : null;

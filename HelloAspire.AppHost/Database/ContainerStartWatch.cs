@@ -1,0 +1,203 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace HelloAspire.AppHost.Database;
+
+/// <summary>
+/// Container mode's start, seen to its end: a container that fails before it is ready (an image that cannot be pulled,
+/// a runtime that cannot run it, a seed script that fails) or a kept volume that refuses the configured password
+/// (which Aspire would otherwise wait on forever, aspire#5399) is reported as one error line on the AppHost's console
+/// and in postgres's log, naming the cause and the fix. A refused password also stops the container, so that the
+/// clients waiting for it fail at once instead of waiting without end.
+/// </summary>
+internal sealed partial class ContainerStartWatch(
+    ContainerStartWatch.Target target,
+    StrongBox<bool> endedOnPurpose,
+    ResourceNotificationService notifications,
+    ResourceLoggerService resourceLogs,
+    ResourceCommandService commands,
+    DistributedApplicationModel model,
+    IHostApplicationLifetime lifetime,
+    ILogger<ContainerStartWatch> logger)
+{
+    /// <summary>What is watched: the server, its image, its volume (null for throwaway data) and the seed scripts' folder.</summary>
+    public sealed record Target(PostgresServerResource Server, Lazy<string> RuntimeName, string Image, string? Volume, string SeedDirectory)
+    {
+        public string Runtime => RuntimeName.Value;
+    }
+
+    // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
+    private const string InvalidPassword = "28P01";
+    private const int KeptLines = 20;
+
+    private readonly Queue<string> _lastLines = new();
+
+    /// <summary>
+    /// Watches from before the start until the AppHost stops. Not a hosted service: those start only once every
+    /// resource has been created, which a client waiting on a container that never becomes healthy holds back for good.
+    /// </summary>
+    public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target)
+    {
+        // A run this watch ends (RunOnce) is cancelled mid-start: the host's "Hosting failed to start" and the
+        // cancellation's stack trace would follow the one line that says what went wrong, as a second, wrong error.
+        var endedOnPurpose = new StrongBox<bool>();
+        builder.Services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (level < LogLevel.Error || !Volatile.Read(ref endedOnPurpose.Value))));
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
+        {
+            var watch = ActivatorUtilities.CreateInstance<ContainerStartWatch>(e.Services, target, endedOnPurpose);
+            var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            _ = Task.Run(() => Task.WhenAll(watch.KeepLastLinesAsync(stopping), watch.WatchStartsAsync(stopping)), stopping);
+            return Task.CompletedTask;
+        });
+    }
+
+    private async Task KeepLastLinesAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var batch in resourceLogs.WatchAsync(target.Server).WithCancellation(stoppingToken))
+            {
+                lock (_lastLines)
+                {
+                    // DCP's own report of a failed start is one entry of many lines, each marked [sys].
+                    foreach (var line in batch.SelectMany(l => Timestamps().Replace(RunOnce.RunOnceConsoleService.Plain(l.Content), "").Split('\n')))
+                    {
+                        _lastLines.Enqueue(line.Replace("[sys]", "", StringComparison.Ordinal).Trim(' ', '\'', '\r'));
+                        while (_lastLines.Count > KeptLines)
+                        {
+                            _lastLines.Dequeue();
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping.
+        }
+    }
+
+    private async Task WatchStartsAsync(CancellationToken stoppingToken)
+    {
+        // Per start of the container: healthy once, or already reported. A new start (after a stop) watches afresh.
+        var settled = false;
+        try
+        {
+            await foreach (var update in notifications.WatchAsync(stoppingToken))
+            {
+                if (!ReferenceEquals(update.Resource, target.Server))
+                {
+                    continue;
+                }
+
+                var snapshot = update.Snapshot;
+                var state = snapshot.State?.Text;
+                if (state == KnownResourceStates.Starting)
+                {
+                    settled = false;
+                }
+                else if (settled)
+                {
+                    continue;
+                }
+                else if (snapshot.HealthStatus == HealthStatus.Healthy)
+                {
+                    settled = true;
+                }
+                else if (state == KnownResourceStates.Running && snapshot.HealthReports.Any(r => r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true))
+                {
+                    settled = true;
+                    await StopForPasswordAsync(stoppingToken);
+                }
+                else if (state == KnownResourceStates.FailedToStart || (state is not null && KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
+                {
+                    settled = true;
+                    ReportFailedStart(state, snapshot.ExitCode);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping.
+        }
+    }
+
+    private async Task StopForPasswordAsync(CancellationToken stoppingToken)
+    {
+        var reset = target.Volume is null
+            ? "start it again"
+            : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}' while it is stopped) to seed it again";
+        Report(
+            $"postgres: the password in Parameters:postgres-password is not the one the data in {VolumeText()} was made with " +
+            $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so postgres can never become healthy: it was stopped. " +
+            $"Fix: set Parameters:postgres-password back to the password the data was made with (user secrets, or where you set it), or {reset}.");
+        var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
+        if (!stopped.Success)
+        {
+            LogStopFailed(logger, stopped.Message ?? "no reason given");
+        }
+
+        EndIfRunOnce();
+    }
+
+    private void ReportFailedStart(string state, int? exitCode)
+    {
+        var cause = LastErrorLine() is { } line ? $": {line}" : "";
+        Report(state == KnownResourceStates.FailedToStart
+            ? $"postgres: {target.Runtime} could not start a container from {target.Image}{cause}. " +
+                $"Fix: check that {target.Runtime} can run it ('{target.Runtime} run --rm {target.Image} postgres --version'), " +
+                "set Postgres:Image to an image you have or can pull (a mirror), or use Postgres:Mode=local."
+            : $"postgres: the container exited with code {exitCode} before it was ready{cause}. " +
+                $"If a seed script failed, fix it in {target.SeedDirectory}, then " +
+                (target.Volume is null
+                    ? "start postgres again: throwaway data is seeded at every start."
+                    : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}'): the image seeds a volume only when it is new, and this one is no longer new."));
+        EndIfRunOnce();
+    }
+
+    /// <summary>Logs the failure on the console and in postgres's log (the dashboard).</summary>
+    private void Report(string message)
+    {
+        LogFailure(logger, message);
+        LogFailure(resourceLogs.GetLogger(target.Server), message);
+    }
+
+    /// <summary>
+    /// A run that should end by itself (<c>--RunOnce=true</c>) ends now, with exit code 1: its clients passed postgres's
+    /// Running state, and Aspire's wait for healthy does not end when a dependency stops after that. On the dashboard
+    /// they keep waiting, for a reset or a fixed start.
+    /// </summary>
+    private void EndIfRunOnce()
+    {
+        if (RunOnce.RunOnceResourceExtensions.EndsTheAppHost(model))
+        {
+            Environment.ExitCode = 1;
+            Volatile.Write(ref endedOnPurpose.Value, true);
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>The container's last error line (the runtime's "Error:", PostgreSQL's or psql's ERROR or FATAL), else its last line.</summary>
+    private string? LastErrorLine()
+    {
+        lock (_lastLines)
+        {
+            return _lastLines.LastOrDefault(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal))
+                ?? _lastLines.LastOrDefault(l => l.Length > 0);
+        }
+    }
+
+    private string VolumeText() => target.Volume is null ? "the container" : $"the volume '{target.Volume}'";
+
+    /// <summary>The runtime's timestamps, also inside a line that a program wrote in pieces (psql's error, for one).</summary>
+    [GeneratedRegex(@"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")]
+    private static partial Regex Timestamps();
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogFailure(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "postgres could not be stopped after its password was refused: {Reason}.")]
+    private static partial void LogStopFailed(ILogger logger, string? reason);
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using HelloAspire.AppHost.Database;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// The container runtime and PostgreSQL image that container mode's tests run on: <c>ASPIRE_CONTAINER_RUNTIME</c>
+/// (podman unless set) and <see cref="ImageVariable"/> (the stand-in that <c>postgres/standin/build-image.sh</c> builds,
+/// unless set: <c>docker.io/library/postgres</c> runs them on the official image). A plain <c>dotnet test</c> without
+/// them skips these tests and says how to get them; ./test.sh sets them up and requires them.
+/// </summary>
+public static class Containers
+{
+    public const string RequireVariable = "HELLOASPIRE_REQUIRE_CONTAINERS";
+    public const string ImageVariable = "HELLOASPIRE_TEST_POSTGRES_IMAGE";
+    public const string StandInImage = "localhost/helloaspire-standin/postgres";
+
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    public static string Runtime => Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "podman";
+
+    /// <summary>Registry and name, without the tag (the app's pinned one): what <c>Postgres:Image</c> takes.</summary>
+    public static string Image => Environment.GetEnvironmentVariable(ImageVariable) is { Length: > 0 } image ? image : StandInImage;
+
+    public static string ImageReference => $"{Image}:{HelloDatabaseBuilderExtensions.PostgresImageTag}";
+
+    /// <summary>Skips the test (or fails it, under ./test.sh) unless the runtime has the image.</summary>
+    public static async Task RequireAsync(CancellationToken cancellationToken)
+    {
+        string reason;
+        try
+        {
+            var (exitCode, _, errors) = await RunAsync(["image", "inspect", "--format", "{{.Id}}", ImageReference], cancellationToken);
+            if (exitCode == 0)
+            {
+                return;
+            }
+
+            reason = $"{Runtime} has no image {ImageReference} ({errors.Trim()})";
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            reason = $"{Runtime} cannot be run ({ex.Message})";
+        }
+
+        reason += $". Fix: run ./test.sh, which installs Podman and builds the stand-in image, or set {ImageVariable} to a PostgreSQL image your runtime can pull (docker.io/library/postgres).";
+        if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
+        {
+            Assert.Fail(reason);
+        }
+
+        Assert.Skip(reason);
+    }
+
+    /// <summary>Runs the runtime's CLI, bounded by <see cref="CommandTimeout"/>.</summary>
+    public static Task<(int ExitCode, string Output, string Errors)> RunAsync(string[] arguments, CancellationToken cancellationToken) =>
+        BoundedProcess.RunAsync(new ProcessStartInfo(Runtime, arguments), CommandTimeout, cancellationToken);
+
+    /// <summary>Runs the runtime's CLI and returns its output; a failure fails the test with what the runtime said.</summary>
+    public static async Task<string> RunCheckedAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var (exitCode, output, errors) = await RunAsync(arguments, cancellationToken);
+        Assert.True(exitCode == 0, $"'{Runtime} {string.Join(' ', arguments)}' failed (exit code {exitCode}): {errors}");
+        return output.Trim();
+    }
+
+    public static async Task<bool> VolumeExistsAsync(string volume, CancellationToken cancellationToken) =>
+        (await RunAsync(["volume", "inspect", volume], cancellationToken)).ExitCode == 0;
+}
+
+/// <summary>
+/// One test's container-mode app: its own volume and user secrets (the generated password), through its own
+/// AppHost identity (<c>AppHostSha</c>, which names the volume) and user-secrets id. Disposing it removes the volume
+/// (and any container still using it), the test's containers and its user secrets.
+/// </summary>
+public sealed class ContainerApp : IAsyncDisposable
+{
+    private readonly string _appHostSha = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+    private readonly string _userSecretsId = $"helloaspire-test-{Guid.NewGuid():N}";
+    private readonly List<string> _containers = [];
+
+    /// <summary>The data volume, named as Aspire names it: the AppHost's name, its identity's first 10 characters, the resource.</summary>
+    public string Volume => $"helloaspire.apphost-{_appHostSha[..10]}-postgres-data";
+
+    /// <summary>Container mode on the test image, with this test's identity; the Node.js client off unless asked for.</summary>
+    public string[] Args(params string[] more) =>
+        ["--Postgres:Mode=container", $"--Postgres:Image={Containers.Image}", "--NodeClient:Enabled=false", $"--AppHostSha={_appHostSha}", $"--ASPIRE_USER_SECRETS_ID={_userSecretsId}", .. more];
+
+    /// <summary>The container DCP runs for postgres now (its snapshot's <c>container.id</c>), removed at the end if DCP has not.</summary>
+    public string ContainerOf(DistributedApplication app)
+    {
+        Assert.True(app.ResourceNotifications.TryGetCurrentState("postgres", out var postgres), "postgres has no state yet.");
+        var id = postgres.Snapshot.Properties.FirstOrDefault(p => p.Name == "container.id")?.Value?.ToString();
+        Assert.False(string.IsNullOrEmpty(id), "postgres has no container id.");
+        _containers.Add(id!);
+        return id!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in _containers)
+        {
+            await Containers.RunAsync(["rm", "--force", "--volumes", container], CancellationToken.None);
+        }
+
+        // --force: a container that still uses the volume (an AppHost that failed half-way) goes with it.
+        await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
+        var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", _userSecretsId);
+        if (Directory.Exists(secrets))
+        {
+            Directory.Delete(secrets, recursive: true);
+        }
+    }
+}
