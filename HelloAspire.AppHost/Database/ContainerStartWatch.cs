@@ -179,15 +179,23 @@ internal sealed partial class ContainerStartWatch(
         }
     }
 
-    /// <summary>The container's last error line (the runtime's "Error:", PostgreSQL's or psql's ERROR or FATAL), else its last line.</summary>
+    /// <summary>
+    /// The container's last error line: the runtime's ("Error:") or a client's, such as psql's, which names the script
+    /// (the server's own log line for the same error comes on another stream, in either order); else the server's
+    /// ERROR or FATAL; else its last line.
+    /// </summary>
     private string? LastErrorLine()
     {
         lock (_lastLines)
         {
-            return _lastLines.LastOrDefault(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal))
-                ?? _lastLines.LastOrDefault(l => l.Length > 0);
+            var errors = _lastLines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
+            return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? _lastLines.LastOrDefault(l => l.Length > 0);
         }
     }
+
+    /// <summary>A line of PostgreSQL's own log (log_line_prefix '%m [%p] '): a timestamp with its time zone, then the process id.</summary>
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \S+ \[\d+\]")]
+    private static partial Regex ServerLogLine();
 
     private string VolumeText() => target.Volume is null ? "the container" : $"the volume '{target.Volume}'";
 

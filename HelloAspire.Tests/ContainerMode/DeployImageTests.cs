@@ -1,7 +1,7 @@
 using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
-namespace HelloAspire.Tests;
+namespace HelloAspire.Tests.ContainerMode;
 
 /// <summary>
 /// The image <c>Postgres:PublishAs=container</c> deploys (postgres/Dockerfile, the seed as its context), built and run
