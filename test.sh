@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries, Node.js,
-# Chromium for the dashboard's browser test, a trusted HTTPS development certificate),
-# builds, runs every test, checks that nothing was left behind, and ends with "N passed, N failed".
+# Chromium for the dashboard's browser test, Podman and a stand-in PostgreSQL image for container mode's tests, a
+# trusted HTTPS development certificate), builds, runs every test, checks that nothing was left behind (processes,
+# directories, containers, volumes, images), and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -51,6 +52,28 @@ have_postgres_binaries || install_postgres_binaries
 [ -x /usr/bin/chromium ] ||
     apt_install "Chromium" "The dashboard's browser test drives /usr/bin/chromium: install it (Debian: sudo apt-get install chromium)." chromium
 
+# Container mode's tests run through DCP and a container runtime on a PostgreSQL image. By default: Podman and the
+# stand-in image built here (no registry needed). With a working Docker or Podman and a reachable registry, run them
+# on the official image instead: ASPIRE_CONTAINER_RUNTIME=docker HELLOASPIRE_TEST_POSTGRES_IMAGE=docker.io/library/postgres ./test.sh
+export ASPIRE_CONTAINER_RUNTIME=${ASPIRE_CONTAINER_RUNTIME:-podman}
+export HELLOASPIRE_TEST_POSTGRES_IMAGE=${HELLOASPIRE_TEST_POSTGRES_IMAGE:-localhost/helloaspire-standin/postgres}
+standin=localhost/helloaspire-standin/postgres
+runtime=$ASPIRE_CONTAINER_RUNTIME
+if [ "$runtime" = podman ]; then
+    { command -v podman && command -v runc; } >/dev/null ||
+        apt_install "Podman" "Container mode's tests run containers with it: install podman and runc (or set ASPIRE_CONTAINER_RUNTIME=docker)." podman runc
+    # The project's Podman settings (runc, ulimits within the host's limits), for this script's processes only; the
+    # machine's own configuration is left as it is. A CONTAINERS_CONF of your own is kept.
+    export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/postgres/standin/containers.conf}
+fi
+command -v "$runtime" >/dev/null || { echo "error: ASPIRE_CONTAINER_RUNTIME is $runtime, which is not installed. Install it, or leave the variable unset for Podman." >&2; exit 1; }
+if [ "$HELLOASPIRE_TEST_POSTGRES_IMAGE" = "$standin" ]; then
+    command -v debootstrap >/dev/null ||
+        apt_install "debootstrap" "The stand-in PostgreSQL image is built from Debian packages with it: install debootstrap, or set HELLOASPIRE_TEST_POSTGRES_IMAGE to an image your runtime can pull." debootstrap
+    say "Container image $standin (built once, then cached; postgres/standin)"
+    postgres/standin/build-image.sh >/dev/null
+fi
+
 # Aspire's orchestrator (DCP) serves its API over TLS with the trusted development certificate; without one it makes
 # a new key at every start (0.3–2 s of each AppHost start on a 2-core machine). This is Aspire's own setup step.
 trust_dev_certificate() {
@@ -86,11 +109,24 @@ say "Testing"
 results=TestResults
 rm -rf "$results"
 status=0
-# Here the browser test must run: without Chromium it fails instead of skipping (as a plain `dotnet test` lets it).
-HELLOASPIRE_REQUIRE_BROWSER=1 dotnet test --project HelloAspire.Tests --configuration Release --no-build --results-directory "$results" \
+containers_before=$("$runtime" ps --all --quiet | sort)
+volumes_before=$("$runtime" volume ls --quiet | sort)
+# Here the browser and container tests must run: without Chromium or the image they fail instead of skipping (as a
+# plain `dotnet test` lets them).
+HELLOASPIRE_REQUIRE_BROWSER=1 HELLOASPIRE_REQUIRE_CONTAINERS=1 dotnet test --project HelloAspire.Tests --configuration Release --no-build --results-directory "$results" \
     --report-xunit-trx --report-xunit-trx-filename results.trx || status=$?
 
-leftovers=$( (pgrep -af 'postgres.*helloaspire-test-' || true; ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* 2>/dev/null || true) )
+# DCP removes an app's containers a moment after its AppHost has stopped.
+new_containers() { comm -13 <(echo "$containers_before") <("$runtime" ps --all --quiet | sort); }
+for _ in $(seq 20); do
+    [ -z "$(new_containers)" ] && break
+    sleep 1
+done
+leftovers=$( (pgrep -af 'postgres.*helloaspire-test-' || true
+    ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* "$HOME"/.microsoft/usersecrets/helloaspire-test-* 2>/dev/null || true
+    new_containers | sed "s/^/$runtime container /"
+    comm -13 <(echo "$volumes_before") <("$runtime" volume ls --quiet | sort) | sed "s/^/$runtime volume /"
+    "$runtime" images --quiet --filter reference='localhost/helloaspire-test/*' | sed "s/^/$runtime image /") )
 if [ -n "$leftovers" ]; then
     echo "error: the tests left processes or data directories behind:" >&2
     echo "$leftovers" >&2

@@ -27,7 +27,7 @@ public sealed class RunOnceTests : IDisposable
             args = [.. args, $"--Postgres:SeedDirectory={_seed.Path}"];
         }
 
-        var (exitCodeSeen, lines) = await AppHostProcess.RunToEndAsync(HelloApp.LocalMode(_data.Path, args), s_runTimeout, ct);
+        var (exitCodeSeen, lines, _) = await AppHostProcess.RunToEndAsync(HelloApp.LocalMode(_data.Path, args), s_runTimeout, ct);
 
         Assert.Equal(exitCode, exitCodeSeen);
         var echoed = FindLast(lines, line => line.Contains(lastLine, StringComparison.Ordinal));

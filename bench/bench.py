@@ -438,9 +438,14 @@ def main():
     if not args.skip_suite:
         started = time.perf_counter()
         results_dir = tempfile.mkdtemp(prefix="helloaspire-bench-suite-")
+        # As ./test.sh runs it: container mode's tests on Podman and the stand-in image it built, required, not skipped.
+        runtime = os.environ.get("ASPIRE_CONTAINER_RUNTIME", "podman")
+        suite_env = dict(os.environ, ASPIRE_CONTAINER_RUNTIME=runtime, HELLOASPIRE_REQUIRE_CONTAINERS="1", HELLOASPIRE_REQUIRE_BROWSER="1")
+        if runtime == "podman":
+            suite_env.setdefault("CONTAINERS_CONF", os.path.join(ROOT, "postgres", "standin", "containers.conf"))
         suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
                                 "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx"],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=suite_env)
         if suite.returncode != 0:
             with open(os.path.join(results_dir, "suite.log"), "w") as f:
                 f.write(suite.stdout + suite.stderr)

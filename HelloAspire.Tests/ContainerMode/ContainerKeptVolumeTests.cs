@@ -24,9 +24,9 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         await Containers.RequireAsync(Ct);
 
         // No password given: Aspire generates one and keeps it in this test's user secrets, as it does for a user.
-        var (firstExitCode, firstLines) = await AppHostProcess.RunToEndAsync(_container.Args("--NodeClient:Enabled=true", "--RunOnce=true"), s_runTimeout, Ct);
+        var (firstExitCode, firstLines, _) = await AppHostProcess.RunToEndAsync(_container.Args("--NodeClient:Enabled=true", "--RunOnce=true"), s_runTimeout, Ct);
         var second = await _apps.RunUntilWorkerEndsAsync(_container.Args(), Ct);
-        var (refusedExitCode, refusedLines) = await AppHostProcess.RunToEndAsync(
+        var (refusedExitCode, refusedLines, _) = await AppHostProcess.RunToEndAsync(
             _container.Args("--Parameters:postgres-password=another-password-than-the-volumes", "--RunOnce=true"), s_runTimeout, Ct);
 
         var first = AppHostProcess.Entries(firstLines);

@@ -18,7 +18,7 @@ public sealed class ContainerSeedFailureTests : IAsyncDisposable
         await Containers.RequireAsync(Ct);
         await File.WriteAllTextAsync(_seed.Combine("01-broken.sql"), "SELEC 1;", Ct);
 
-        var (exitCode, lines) = await AppHostProcess.RunToEndAsync(_container.Args($"--Postgres:SeedDirectory={_seed.Path}", "--RunOnce=true"), s_runTimeout, Ct);
+        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(_container.Args($"--Postgres:SeedDirectory={_seed.Path}", "--RunOnce=true"), s_runTimeout, Ct);
 
         var failures = AppHostProcess.Entries(lines).Where(line => line.StartsWith("fail:", StringComparison.Ordinal)).ToList();
         Assert.True(exitCode == 1 && failures is [var failure]

@@ -36,7 +36,7 @@ public static partial class AppHostProcess
     }
 
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
-    public static async Task<(int ExitCode, IReadOnlyList<string> Lines)> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var bounded = HelloApp.Timeout(timeout, cancellationToken);
         using var appHost = Start(args);
@@ -51,7 +51,7 @@ public static partial class AppHostProcess
         }
 
         await console.Reading.WaitAsync(bounded.Token);
-        return (appHost.ExitCode, console.Lines);
+        return new(appHost.ExitCode, console.Lines, await console.Errors.WaitAsync(bounded.Token));
     }
 
     /// <summary>The console's log entries, one string each: a header (<c>fail: Category[id]</c>) and its message lines.</summary>
@@ -111,3 +111,6 @@ public static partial class AppHostProcess
         }
     }
 }
+
+/// <summary>How an AppHost process ended: its exit code, its standard output's lines and its standard error.</summary>
+public sealed record AppHostRun(int ExitCode, IReadOnlyList<string> Lines, string Errors);

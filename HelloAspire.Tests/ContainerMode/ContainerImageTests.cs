@@ -1,0 +1,73 @@
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests.ContainerMode;
+
+/// <summary>
+/// An image the runtime cannot get, with a runtime that runs: auto mode does not choose it (the README's first command
+/// still says hello), explicit container mode says so before anything starts, and a pull that fails anyway (a mirror
+/// that is up but serves nothing) ends the run with one line. Each names the image and the fixes.
+/// </summary>
+public sealed class ContainerImageTests : IDisposable
+{
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
+
+    // .invalid never resolves (RFC 2606): a registry that cannot be reached, wherever the test runs.
+    private const string UnreachableImage = "registry.invalid/library/postgres";
+
+    private readonly TemporaryDirectory _data = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AutoModeTakesLocalModeAndSaysWhyWhenTheRuntimeCannotGetTheImage()
+    {
+        await Containers.RequireAsync(Ct);
+
+        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(
+            [$"--Postgres:Image={UnreachableImage}", $"--Postgres:DataDirectory={_data.Path}", $"--Parameters:postgres-password={HelloApp.TestPassword}", "--NodeClient:Enabled=false", "--RunOnce=true"],
+            s_runTimeout, Ct);
+
+        var entries = AppHostProcess.Entries(lines);
+        Assert.True(exitCode == 0
+            && entries.Any(e => e.Contains($"PostgreSQL: Local mode, because {Containers.Runtime} is running, but {UnreachableImage}:", StringComparison.Ordinal)
+                && e.Contains("its registry registry.invalid cannot be reached", StringComparison.Ordinal))
+            && entries.Any(e => e.StartsWith("info: worker[", StringComparison.Ordinal) && e.Contains("Hello world", StringComparison.Ordinal)),
+            $"Expected local mode with the reason, and hello; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+    }
+
+    [Fact]
+    public async Task ContainerModeWithAnImageTheRuntimeCannotGetStopsBeforeAnythingStartsWithOneLine()
+    {
+        await Containers.RequireAsync(Ct);
+
+        var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(
+            ["--Postgres:Mode=container", $"--Postgres:Image={UnreachableImage}", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct);
+
+        Assert.Equal(1, exitCode);
+        var error = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: Postgres:Mode is container, but {UnreachableImage}:", error);
+        Assert.Contains("Fix: set Postgres:Image", error);
+        Assert.Contains("or use Postgres:Mode=local.", error);
+        Assert.DoesNotContain(lines, line => line.Contains("Distributed application started", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task APullThatFailsFromAReachableRegistryEndsTheRunWithOneLineThatNamesTheImageAndTheFixes()
+    {
+        await Containers.RequireAsync(Ct);
+        await using var registry = new UnpullableRegistry();
+        var image = $"{registry.Host}/library/postgres";
+
+        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(
+            ["--Postgres:Mode=container", $"--Postgres:Image={image}", "--Postgres:TemporaryData=true", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct);
+
+        var failures = AppHostProcess.Entries(lines).Where(line => line.StartsWith("fail: HelloAspire", StringComparison.Ordinal)).ToList();
+        Assert.True(exitCode == 1 && failures is [var failure]
+            && failure.Contains($"{Containers.Runtime} could not start a container from {image}:", StringComparison.Ordinal)
+            && failure.Contains("Error:", StringComparison.Ordinal)
+            && failure.Contains("Fix: ", StringComparison.Ordinal) && failure.Contains("Postgres:Image", StringComparison.Ordinal) && failure.Contains("Postgres:Mode=local", StringComparison.Ordinal),
+            $"Expected exit code 1 and one error line with the runtime's error and the fixes; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+    }
+
+    public void Dispose() => _data.Dispose();
+}
