@@ -8,9 +8,9 @@ namespace HelloAspire.AppHost.Database;
 /// <summary>
 /// Container mode's start, seen to its end: a container that fails before it is ready (an image that cannot be pulled,
 /// a runtime that cannot run it, a seed script that fails) or a kept volume that refuses the configured password
-/// (which Aspire would otherwise wait on forever, aspire#5399) is reported as one error line on the AppHost's console
-/// and in postgres's log, naming the cause and the fix. A refused password also stops the container, so that the
-/// clients waiting for it fail at once instead of waiting without end.
+/// (which Aspire would otherwise wait on forever, without a word: aspire#5399) is reported as one error line on the
+/// AppHost's console and in the server's log, naming the cause and the fix. A refused password also stops the
+/// container: the dashboard shows it stopped, not running and unhealthy, and its Reset data can start it afresh.
 /// </summary>
 internal sealed partial class ContainerStartWatch(
     ContainerStartWatch.Target target,
@@ -48,9 +48,22 @@ internal sealed partial class ContainerStartWatch(
         {
             var watch = ActivatorUtilities.CreateInstance<ContainerStartWatch>(e.Services, target, endedOnPurpose);
             var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            _ = Task.Run(() => Task.WhenAll(watch.KeepLastLinesAsync(stopping), watch.WatchStartsAsync(stopping)), stopping);
+            _ = Task.Run(() => watch.RunAsync(stopping), stopping);
             return Task.CompletedTask;
         });
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.WhenAll(KeepLastLinesAsync(stoppingToken), WatchStartsAsync(stoppingToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Nothing awaits this task: a failure of the watch itself is said, not lost.
+            LogWatchFailed(logger, target.Server.Name, ex);
+        }
     }
 
     private async Task KeepLastLinesAsync(CancellationToken stoppingToken)
@@ -130,9 +143,9 @@ internal sealed partial class ContainerStartWatch(
             ? "start it again"
             : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}' while it is stopped) to seed it again";
         Report(
-            $"postgres: the password in Parameters:postgres-password is not the one the data in {VolumeText()} was made with " +
-            $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so postgres can never become healthy: it was stopped. " +
-            $"Fix: set Parameters:postgres-password back to the password the data was made with (user secrets, or where you set it), or {reset}.");
+            $"{target.Server.Name}: the password in Parameters:{target.Server.PasswordParameter.Name} is not the one the data in {VolumeText()} was made with " +
+            $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {target.Server.Name} can never become healthy: it was stopped. " +
+            $"Fix: set Parameters:{target.Server.PasswordParameter.Name} back to the password the data was made with (user secrets, or where you set it), or {reset}.");
         var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
         if (!stopped.Success)
         {
@@ -146,13 +159,13 @@ internal sealed partial class ContainerStartWatch(
     {
         var cause = LastErrorLine() is { } line ? $": {line}" : "";
         Report(state == KnownResourceStates.FailedToStart
-            ? $"postgres: {target.Runtime} could not start a container from {target.Image}{cause}. " +
+            ? $"{target.Server.Name}: {target.Runtime} could not start a container from {target.Image}{cause}. " +
                 $"Fix: check that {target.Runtime} can run it ('{target.Runtime} run --rm {target.Image} postgres --version'), " +
                 "set Postgres:Image to an image you have or can pull (a mirror), or use Postgres:Mode=local."
-            : $"postgres: the container exited with code {exitCode} before it was ready{cause}. " +
+            : $"{target.Server.Name}: the container exited with code {exitCode} before it was ready{cause}. " +
                 $"If a seed script failed, fix it in {target.SeedDirectory}, then " +
                 (target.Volume is null
-                    ? "start postgres again: throwaway data is seeded at every start."
+                    ? $"start {target.Server.Name} again: throwaway data is seeded at every start."
                     : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}'): the image seeds a volume only when it is new, and this one is no longer new."));
         EndIfRunOnce();
     }
@@ -206,6 +219,9 @@ internal sealed partial class ContainerStartWatch(
     [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogFailure(ILogger logger, string message);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "postgres could not be stopped after its password was refused: {Reason}.")]
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "The server could not be stopped after its password was refused: {Reason}.")]
     private static partial void LogStopFailed(ILogger logger, string? reason);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "The watch on {Server}'s start failed; a failed start is still shown on the dashboard.")]
+    private static partial void LogWatchFailed(ILogger logger, string server, Exception exception);
 }

@@ -5,19 +5,36 @@ namespace HelloAspire.AppHost.Database;
 /// <summary>Container volumes, through the container runtime's own CLI (the one Aspire's orchestrator uses).</summary>
 public static class ContainerVolumes
 {
-    /// <summary>Removes <paramref name="volume"/> (its container must have stopped); a failure says what the runtime said, and the fix.</summary>
+    /// <summary>
+    /// Removes <paramref name="volume"/> once its container has stopped. DCP keeps a stopped container (with its hold on
+    /// the volume) until its next start, which makes a new one: stopped containers that use the volume are removed
+    /// first, a running one never. A failure says what the runtime said, and the fix.
+    /// </summary>
     public static async Task RemoveAsync(string runtime, string volume, CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(runtime, ["volume", "rm", volume]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var stopped = await RunAsync(runtime, ["ps", "--all", "--quiet", "--filter", $"volume={volume}", "--filter", "status=exited"], volume, cancellationToken);
+        foreach (var container in stopped.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await RunAsync(runtime, ["rm", container], volume, cancellationToken);
+        }
+
+        await RunAsync(runtime, ["volume", "rm", volume], volume, cancellationToken);
+    }
+
+    private static async Task<string> RunAsync(string runtime, string[] arguments, string volume, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(runtime, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Start(startInfo, volume);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
         {
             throw new DistributedApplicationException(
-                $"'{runtime} volume rm {volume}' failed (exit code {process.ExitCode}): {(await errors).Trim()} Fix: stop what still uses the volume, then reset again.");
+                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {process.ExitCode}): {(await errors).Trim()} Fix: stop what still uses the volume '{volume}', then reset again.");
         }
+
+        return output;
     }
 
     private static Process Start(ProcessStartInfo startInfo, string volume)

@@ -42,6 +42,9 @@ public static class ResetDataCommand
         var cancellationToken = timeout.Token;
 
         var clients = ClientsOf(server, model);
+        // A client still waiting for the server (one that never became healthy: a refused password, a failed seed) is
+        // left waiting: it goes on by itself once the reset server is healthy, and a stop or start would collide with that.
+        var waiting = clients.Where(c => StateOf(notifications, c) == KnownResourceStates.Waiting).ToList();
         foreach (var client in clients.Where(c => IsRunning(notifications, c)))
         {
             await RunAsync(commands, client, KnownResourceCommands.StopCommand, cancellationToken);
@@ -73,7 +76,7 @@ public static class ResetDataCommand
             return CommandResults.Failure($"The data was reset, but the server did not start again ({started.Snapshot.State?.Text}). Fix: see its log; after fixing a seed script, start it again.");
         }
 
-        foreach (var client in clients)
+        foreach (var client in clients.Except(waiting))
         {
             await RunAsync(commands, client, KnownResourceCommands.StartCommand, cancellationToken);
         }
@@ -86,10 +89,13 @@ public static class ResetDataCommand
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
             .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
 
+    private static string? StateOf(ResourceNotificationService notifications, IResource resource) =>
+        notifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot.State?.Text : null;
+
     private static bool IsRunning(ResourceNotificationService notifications, IResource resource) =>
-        notifications.TryGetCurrentState(resource.Name, out var current)
-        && current.Snapshot.State?.Text is { } state
+        StateOf(notifications, resource) is { } state
         && state != KnownResourceStates.NotStarted
+        && state != KnownResourceStates.Waiting
         && state != KnownResourceStates.FailedToStart
         && !KnownResourceStates.TerminalStates.Contains(state);
 

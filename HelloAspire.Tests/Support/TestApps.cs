@@ -22,6 +22,18 @@ public sealed class TestApps : IAsyncDisposable
     /// <summary>Builds and starts the AppHost; if the start throws, the half-started app is disposed before the exception goes on.</summary>
     public async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
     {
+        var (app, started) = await BeginStartAsync(args, cancellationToken);
+        await started;
+        return app;
+    }
+
+    /// <summary>
+    /// Builds the app and begins its start without waiting for it: for a start that cannot finish until the test acts
+    /// (Aspire's start waits until every resource is created, and a client waiting on a server that never becomes
+    /// healthy is not created until the server is fixed). The start's task is bounded by <see cref="HelloApp.StartTimeout"/>.
+    /// </summary>
+    public async Task<(DistributedApplication App, Task Started)> BeginStartAsync(string[] args, CancellationToken cancellationToken)
+    {
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(args, timeout.Token);
         DistributedApplication app;
@@ -42,8 +54,13 @@ public sealed class TestApps : IAsyncDisposable
             _running.Add(app);
         }
 
+        return (app, StartBoundedAsync(app, cancellationToken));
+    }
+
+    private static async Task StartBoundedAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
         await app.StartAsync(timeout.Token);
-        return app;
     }
 
     /// <summary>
