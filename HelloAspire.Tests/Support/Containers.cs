@@ -28,6 +28,7 @@ public static class Containers
     /// <summary>Skips the test (or fails it, under ./test.sh) unless the runtime has the image.</summary>
     public static async Task RequireAsync(CancellationToken cancellationToken)
     {
+        UseTheProjectsPodmanSettings();
         string reason;
         try
         {
@@ -51,6 +52,19 @@ public static class Containers
         }
 
         Assert.Skip(reason);
+    }
+
+    /// <summary>
+    /// As ./test.sh does: Podman gets the project's settings (postgres/standin/containers.conf) through CONTAINERS_CONF,
+    /// in this process and so in what it starts (DCP, podman), unless the environment already names settings.
+    /// </summary>
+    private static void UseTheProjectsPodmanSettings()
+    {
+        if (Runtime == "podman" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CONTAINERS_CONF")))
+        {
+            var settings = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "postgres", "standin", "containers.conf"));
+            Environment.SetEnvironmentVariable("CONTAINERS_CONF", settings);
+        }
     }
 
     /// <summary>Runs the runtime's CLI, bounded by <see cref="CommandTimeout"/>.</summary>
