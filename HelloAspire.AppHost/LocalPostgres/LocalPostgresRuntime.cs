@@ -54,14 +54,14 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     /// A server process ended (stopped from the dashboard, crashed). Aspire reports the end after the new state, so a
     /// start asked for in between (the dashboard, a script) can see the end of the server before it: an end is the
     /// current start's only if neither its process (when the snapshot still names it) nor its start time (a process
-    /// started before the current start began) says it was an earlier one.
+    /// started before the current start began, which did not adopt it) says it was an earlier one.
     /// </summary>
     public void ServerStopped(LocalPostgresServerResource server, int? processId, DateTime? processStartedAt)
     {
         var state = StateOf(server);
         var current = state.Current;
         var earlier = processId is { } pid && state.EndedServers.ContainsKey(pid)
-            || processStartedAt is { } startedAt && current is not null && startedAt.ToUniversalTime() < current.StartedAt.UtcDateTime;
+            || processStartedAt is { } startedAt && current is { AdoptedServerProcessId: null } && startedAt.ToUniversalTime() < current.StartedAt.UtcDateTime;
         if (!earlier)
         {
             current?.ServerExited();

@@ -21,6 +21,12 @@ fi
 if [ "$1" != postgres ]; then
     exec "$@"
 fi
+# A question for the server program (its version, its help, a setting's value) needs no data: asked as it is.
+for argument in "${@:2}"; do
+    case $argument in
+        -V | --version | -'?' | --help | --describe-config | -C*) exec "$@" ;;
+    esac
+done
 
 export PGDATA=${PGDATA:?PGDATA is not set}
 # Started as root: give the data directory to the server account, then run this script again as that account.
