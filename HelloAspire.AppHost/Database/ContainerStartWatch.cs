@@ -57,6 +57,9 @@ internal sealed partial class ContainerStartWatch(
     {
         try
         {
+            // Asked now (dcp info, when no runtime is configured), not while a failure waits to be reported: a run
+            // that ends with its clients could be gone by then.
+            _ = target.Runtime;
             await Task.WhenAll(KeepLastLinesAsync(stoppingToken), WatchStartsAsync(stoppingToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)

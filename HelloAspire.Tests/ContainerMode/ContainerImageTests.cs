@@ -3,9 +3,9 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests.ContainerMode;
 
 /// <summary>
-/// An image the runtime cannot get, with a runtime that runs: auto mode does not choose it (the README's first command
-/// still says hello), explicit container mode says so before anything starts, and a pull that fails anyway (a mirror
-/// that is up but serves nothing) ends the run with one line. Each names the image and the fixes.
+/// An image the runtime cannot get, with a runtime that runs: auto mode does not choose it (it takes local mode),
+/// explicit container mode says so before anything starts, and a pull that fails anyway (a mirror that is up but
+/// serves nothing) ends the run with one line. The lines name the image and the fixes.
 /// </summary>
 public sealed class ContainerImageTests : IDisposable
 {
@@ -18,21 +18,18 @@ public sealed class ContainerImageTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The choice, with the real probes (the line that gives the reason is <see cref="ModeSelectionTests"/>'s).</summary>
     [Fact]
-    public async Task AutoModeTakesLocalModeAndSaysWhyWhenTheRuntimeCannotGetTheImage()
+    public async Task AutoModeTakesLocalModeWhenTheRuntimeRunsButCannotGetTheImage()
     {
         await Containers.RequireAsync(Ct);
 
-        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(
-            [$"--Postgres:Image={UnreachableImage}", $"--Postgres:DataDirectory={_data.Path}", $"--Parameters:postgres-password={HelloApp.TestPassword}", "--NodeClient:Enabled=false", "--RunOnce=true"],
-            s_runTimeout, Ct);
+        await using var builder = await AppModel.CreateAsync([$"--Postgres:Image={UnreachableImage}", $"--Postgres:DataDirectory={_data.Path}"], Ct);
+        var image = AppHost.Database.ContainerImageProbe.Run(Containers.Runtime, $"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag}");
 
-        var entries = AppHostProcess.Entries(lines);
-        Assert.True(exitCode == 0
-            && entries.Any(e => e.Contains($"PostgreSQL: Local mode, because {Containers.Runtime} is running, but {UnreachableImage}:", StringComparison.Ordinal)
-                && e.Contains("its registry registry.invalid cannot be reached", StringComparison.Ordinal))
-            && entries.Any(e => e.StartsWith("info: worker[", StringComparison.Ordinal) && e.Contains("Hello world", StringComparison.Ordinal)),
-            $"Expected local mode with the reason, and hello; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+        Assert.IsType<AppHost.LocalPostgres.LocalPostgresServerResource>(builder.Resources.Single(r => r.Name == "postgres"));
+        Assert.False(image.IsAvailable);
+        Assert.StartsWith($"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag} is not in {Containers.Runtime}'s image store and its registry registry.invalid cannot be reached (", image.Description);
     }
 
     [Fact]
