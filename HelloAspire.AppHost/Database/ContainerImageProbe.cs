@@ -3,9 +3,10 @@ namespace HelloAspire.AppHost.Database;
 /// <summary>
 /// Whether a container runtime can get an image: it is in the runtime's store (<c>image inspect</c>), or its registry
 /// answers (any HTTP answer from <c>https://&lt;registry&gt;/v2/</c>, as every registry serves it). Both cost at most a
-/// few seconds, and only when a container is about to be chosen or started.
+/// few seconds, and only when a container is about to be chosen or started. A registry that is slow to answer (a busy
+/// machine, a far mirror) is <see cref="Unanswered"/>, not known to be unreachable.
 /// </summary>
-public sealed record ContainerImageProbe(bool IsAvailable, string Description)
+public sealed record ContainerImageProbe(bool IsAvailable, string Description, bool Unanswered = false)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(3);
 
@@ -25,8 +26,9 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description)
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            var why = ex is TaskCanceledException ? $"no answer within {s_timeout.TotalSeconds:0} s" : (ex.InnerException ?? ex).Message;
-            return new(false, $"{reference} is not in {runtime}'s image store and its registry {registry} cannot be reached ({why})");
+            var unanswered = ex is TaskCanceledException;
+            var why = unanswered ? $"no answer within {s_timeout.TotalSeconds:0} s" : (ex.InnerException ?? ex).Message;
+            return new(false, $"{reference} is not in {runtime}'s image store and its registry {registry} cannot be reached ({why})", unanswered);
         }
     }
 

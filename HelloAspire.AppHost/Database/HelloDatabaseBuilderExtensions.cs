@@ -84,7 +84,7 @@ public static partial class HelloDatabaseBuilderExtensions
         {
             // Chosen explicitly: a runtime that cannot get the image stops the start with one line, instead of a pull
             // error in the container's log and clients that fail to start.
-            builder.Eventing.Subscribe<BeforeStartEvent>((_, _) => EnsureImageCanBeHadAsync(builder, settings));
+            builder.Eventing.Subscribe<BeforeStartEvent>((e, _) => EnsureImageCanBeHadAsync(e, builder, settings));
         }
 
         if (settings.Lifetime == ServerLifetime.Persistent)
@@ -118,11 +118,21 @@ public static partial class HelloDatabaseBuilderExtensions
             : server.WithImageRegistry("docker.io").WithImage(image, PostgresImageTag);
     }
 
-    private static Task EnsureImageCanBeHadAsync(IDistributedApplicationBuilder builder, HelloDatabaseSettings settings)
+    /// <summary>
+    /// Refuses the start when the image surely cannot be had. A registry that is only slow to answer gets its chance:
+    /// the pull goes ahead, and if it fails, <see cref="ContainerStartWatch"/> says so in one line.
+    /// </summary>
+    private static Task EnsureImageCanBeHadAsync(BeforeStartEvent e, IDistributedApplicationBuilder builder, HelloDatabaseSettings settings)
     {
         var runtime = ContainerRuntimeProbe.Run(builder);
         if (runtime is { IsHealthy: true, Runtime: { } name } && ContainerImageProbe.Run(name, settings.ImageReference) is { IsAvailable: false } image)
         {
+            if (image.Unanswered)
+            {
+                LogImageUnanswered(e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HelloAspire.AppHost.Database"), image.Description);
+                return Task.CompletedTask;
+            }
+
             throw new DistributedApplicationException(
                 $"Postgres:Mode is container, but {image.Description}. " +
                 "Fix: set Postgres:Image to an image you have or can pull (a mirror, for example mirror.example.com/library/postgres), or use Postgres:Mode=local.");
@@ -178,6 +188,9 @@ public static partial class HelloDatabaseBuilderExtensions
 
         return (server.AddDatabase(databaseName), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);
     }
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "PostgreSQL: {Description}; the pull is tried anyway, and a failure will be reported.")]
+    private static partial void LogImageUnanswered(ILogger logger, string description);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "PostgreSQL: {Mode} mode, because {Reason}. Data: {DataLocation}.")]
     private static partial void LogModeChoice(ILogger logger, string mode, string reason, string dataLocation);

@@ -55,7 +55,7 @@ public sealed class ContainerImageTests : IDisposable
         await using var registry = new UnpullableRegistry();
         var image = $"{registry.Host}/library/postgres";
 
-        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(
+        var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(
             ["--Postgres:Mode=container", $"--Postgres:Image={image}", "--Postgres:TemporaryData=true", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct);
 
         var failures = AppHostProcess.Entries(lines).Where(line => line.StartsWith("fail: HelloAspire", StringComparison.Ordinal)).ToList();
@@ -63,7 +63,7 @@ public sealed class ContainerImageTests : IDisposable
             && failure.Contains($"{Containers.Runtime} could not start a container from {image}:", StringComparison.Ordinal)
             && failure.Contains("Error:", StringComparison.Ordinal)
             && failure.Contains("Fix: ", StringComparison.Ordinal) && failure.Contains("Postgres:Image", StringComparison.Ordinal) && failure.Contains("Postgres:Mode=local", StringComparison.Ordinal),
-            $"Expected exit code 1 and one error line with the runtime's error and the fixes; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            $"Expected exit code 1 and one error line with the runtime's error and the fixes; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}standard error: {errors}");
     }
 
     public void Dispose() => _data.Dispose();
