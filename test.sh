@@ -109,6 +109,11 @@ say "Testing"
 results=TestResults
 rm -rf "$results"
 status=0
+# The developer's own user secrets (the generated password their data was made with) must come out untouched.
+secrets_id=$(sed -n 's:.*<UserSecretsId>\(.*\)</UserSecretsId>.*:\1:p' HelloAspire.AppHost/HelloAspire.AppHost.csproj)
+secrets_file=$HOME/.microsoft/usersecrets/$secrets_id/secrets.json
+secrets_hash() { { cat "$secrets_file" 2>/dev/null || true; } | sha256sum; }
+secrets_before=$(secrets_hash)
 containers_before=$("$runtime" ps --all --quiet | sort)
 volumes_before=$("$runtime" volume ls --quiet | sort)
 # Here the browser and container tests must run: without Chromium or the image they fail instead of skipping (as a
@@ -126,7 +131,8 @@ leftovers=$( (pgrep -af 'postgres.*helloaspire-test-' || true
     ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* "$HOME"/.microsoft/usersecrets/helloaspire-test-* 2>/dev/null || true
     new_containers | sed "s/^/$runtime container /"
     comm -13 <(echo "$volumes_before") <("$runtime" volume ls --quiet | sort) | sed "s/^/$runtime volume /"
-    "$runtime" images --quiet --filter reference='localhost/helloaspire-test/*' | sed "s/^/$runtime image /") )
+    "$runtime" images --quiet --filter reference='localhost/helloaspire-test/*' | sed "s/^/$runtime image /"
+    [ "$(secrets_hash)" = "$secrets_before" ] || echo "changed: the AppHost's user secrets ($secrets_file)") )
 if [ -n "$leftovers" ]; then
     echo "error: the tests left processes or data directories behind:" >&2
     echo "$leftovers" >&2

@@ -11,11 +11,22 @@ namespace HelloAspire.Tests.Support;
 public static partial class AppHostProcess
 {
     private const string ParameterPrefix = "--Parameters:";
+    private const string UserSecretsIdPrefix = "--ASPIRE_USER_SECRETS_ID=";
 
     public static Process Start(string[] args)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
+        // Never the developer's user secrets: started as a plain process (Production), the AppHost does not read them,
+        // so a password it generates would be written over the one the developer's own data was made with.
+        string? ownSecrets = null;
+        if (!args.Any(a => a.StartsWith(UserSecretsIdPrefix, StringComparison.Ordinal)))
+        {
+            var id = $"helloaspire-test-{Guid.NewGuid():N}";
+            startInfo.ArgumentList.Add(UserSecretsIdPrefix + id);
+            ownSecrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", id);
+        }
+
         foreach (var argument in args)
         {
             // A parameter (a password) goes through the environment, as user secrets would give it: never on a command line.
@@ -32,8 +43,22 @@ public static partial class AppHostProcess
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        return Process.Start(startInfo)!;
+        var appHost = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        if (ownSecrets is not null)
+        {
+            appHost.Exited += (_, _) =>
+            {
+                if (Directory.Exists(ownSecrets))
+                {
+                    Directory.Delete(ownSecrets, recursive: true);
+                }
+            };
+        }
+
+        appHost.Start();
+        return appHost;
     }
+
 
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
     public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken)
