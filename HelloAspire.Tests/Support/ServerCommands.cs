@@ -14,22 +14,22 @@ public static class ServerCommands
         Assert.True(result.Success, $"{command} {resource}: {result.Message}");
     }
 
-    /// <summary>Starts the resource and waits until it is healthy; a start that fails says why, with the end of the resource's log.</summary>
+    /// <summary>
+    /// Starts the stopped resource and waits until it is healthy; a start that fails says why, with the end of the
+    /// resource's log. The start command returns before the resource's state has moved on, so the stopped state it
+    /// leaves behind is not taken for this start's end (<see cref="WaitForHealthyOrEndedAsync"/>).
+    /// </summary>
     public static async Task StartAndWaitHealthyAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
     {
+        Assert.True(app.ResourceNotifications.TryGetCurrentState(resource, out var before), $"{resource} has no state to start from.");
         await ExecuteAsync(app, resource, KnownResourceCommands.StartCommand, cancellationToken);
-        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
-        try
+        var started = await WaitForHealthyOrEndedAsync(app, resource, before.Snapshot, cancellationToken);
+        if (started.State?.Text != KnownResourceStates.Running)
         {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-        }
-        catch (DistributedApplicationException ex)
-        {
-            var state = app.ResourceNotifications.TryGetCurrentState(resource, out var current)
-                ? $"{current.Snapshot.State?.Text}, exit code {current.Snapshot.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}"
-                : "unknown";
             var log = (await app.LogsOfAsync(resource, cancellationToken)).Split(Environment.NewLine);
-            throw new InvalidOperationException($"{ex.Message} State: {state}. The end of its log:{Environment.NewLine}{string.Join(Environment.NewLine, log.TakeLast(30))}", ex);
+            throw new InvalidOperationException(
+                $"{resource} did not become healthy after its start. State: {started.State?.Text}, exit code {started.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}. " +
+                $"The end of its log:{Environment.NewLine}{string.Join(Environment.NewLine, log.TakeLast(30))}");
         }
     }
 
