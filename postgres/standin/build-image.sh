@@ -29,6 +29,7 @@ fi
 
 started=$SECONDS
 if ! exists "$base:$base_key"; then
+    [ "$(id -u)" -eq 0 ] || { echo "error: building $image needs root (debootstrap makes its Debian root). Fix: run this (or ./test.sh) as root once, or set HELLOASPIRE_TEST_POSTGRES_IMAGE to a PostgreSQL image your runtime can pull (docker.io/library/postgres)." >&2; exit 1; }
     say "Building Debian 13 with postgresql-17 ($base:$base_key, debootstrap from $mirror, about 40 s)"
     root=$(mktemp -d /var/tmp/helloaspire-standin-XXXXXX)
     trap 'rm -rf "$root"' EXIT
