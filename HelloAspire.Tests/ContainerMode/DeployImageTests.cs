@@ -14,6 +14,7 @@ public sealed class DeployImageTests : IAsyncDisposable
 
     private readonly string _tag = $"localhost/helloaspire-test/postgres-deploy-{Guid.NewGuid():N}:{HelloDatabaseBuilderExtensions.PostgresImageTag}";
     private string? _container;
+    private bool _built;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -26,6 +27,7 @@ public sealed class DeployImageTests : IAsyncDisposable
 
         await Containers.RunCheckedAsync(["build", "--quiet", "--file", Path.Combine(RepositoryRoot, "postgres", "Dockerfile"),
             "--build-arg", $"POSTGRES_IMAGE={Containers.Image}", "--tag", _tag, Path.Combine(RepositoryRoot, "seed")], Ct);
+        _built = true;
         _container = await Containers.RunCheckedAsync(["run", "--detach", "--env", $"POSTGRES_PASSWORD={Password}", "--env", "POSTGRES_DB=hello",
             "--publish", "127.0.0.1::5432", _tag], Ct);
         var mounts = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{range .Mounts}}{{.Type}} {{end}}", _container], Ct);
@@ -49,6 +51,9 @@ public sealed class DeployImageTests : IAsyncDisposable
             await Containers.RunAsync(["rm", "--force", "--volumes", _container], CancellationToken.None);
         }
 
-        await Containers.RunAsync(["rmi", "--force", _tag], CancellationToken.None);
+        if (_built)
+        {
+            await Containers.RunAsync(["rmi", "--force", _tag], CancellationToken.None);
+        }
     }
 }

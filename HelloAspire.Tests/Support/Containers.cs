@@ -97,9 +97,15 @@ public sealed class ContainerApp : IAsyncDisposable
     /// <summary>The data volume, named as Aspire names it: the AppHost's name, its identity's first 10 characters, the resource.</summary>
     public string Volume => $"helloaspire.apphost-{_appHostSha[..10]}-postgres-data";
 
+    // Set once the test uses the runtime: a test skipped for want of one has nothing to remove, and no runtime to ask.
+    private bool _used;
+
     /// <summary>Container mode on the test image, with this test's identity; the Node.js client off unless asked for.</summary>
-    public string[] Args(params string[] more) =>
-        ["--Postgres:Mode=container", $"--Postgres:Image={Containers.Image}", "--NodeClient:Enabled=false", $"--AppHostSha={_appHostSha}", $"--ASPIRE_USER_SECRETS_ID={_userSecretsId}", .. more];
+    public string[] Args(params string[] more)
+    {
+        _used = true;
+        return ["--Postgres:Mode=container", $"--Postgres:Image={Containers.Image}", "--NodeClient:Enabled=false", $"--AppHostSha={_appHostSha}", $"--ASPIRE_USER_SECRETS_ID={_userSecretsId}", .. more];
+    }
 
     /// <summary>The container DCP runs for postgres now (its snapshot's <c>container.id</c>), removed at the end if DCP has not.</summary>
     public string ContainerOf(DistributedApplication app)
@@ -113,6 +119,11 @@ public sealed class ContainerApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!_used)
+        {
+            return;
+        }
+
         foreach (var container in _containers)
         {
             await Containers.RunAsync(["rm", "--force", "--volumes", container], CancellationToken.None);
