@@ -29,11 +29,11 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description, s
     }
 
     /// <summary>
-    /// The runtime DCP runs containers with: the configured one, else the one <c>dcp info</c> finds (it takes podman
-    /// when docker is missing), else docker. Asked once, when first needed.
+    /// The runtime DCP runs containers with: the configured one, else the one <paramref name="probe"/> found (DCP takes
+    /// podman when docker is missing), else docker. Worked out when first needed, from the app's one probe.
     /// </summary>
-    public static Lazy<string> RuntimeName(IDistributedApplicationBuilder builder) =>
-        new(() => ConfiguredRuntime(builder.Configuration) ?? Run(builder).Runtime ?? "docker");
+    public static Lazy<string> RuntimeName(IConfiguration configuration, Lazy<ContainerRuntimeProbe> probe) =>
+        new(() => ConfiguredRuntime(configuration) ?? probe.Value.Runtime ?? "docker");
 
     /// <summary>The container runtime Aspire is told to use, as DCP reads it; null when none is set.</summary>
     public static string? ConfiguredRuntime(IConfiguration configuration) =>
