@@ -44,12 +44,9 @@ public sealed class DataGuardTests : IAsyncDisposable
             await firstConsole.WaitForWorkerToEndAsync(timeout.Token);
             var serverPid = HelloApp.PostmasterPid(_apps.Data.Path);
 
-            using var second = AppHostProcess.Start(Args());
-            var secondConsole = new AppHostConsole(second);
-            await second.WaitForExitAsync(timeout.Token);
-            var errors = await secondConsole.Errors;
+            var (exitCode, _, errors) = await AppHostProcess.RunToEndAsync(Args(), HelloApp.StartTimeout, timeout.Token);
 
-            Assert.Equal(1, second.ExitCode);
+            Assert.Equal(1, exitCode);
             var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith($"error: HelloAspire is already running on the data in '{_apps.Data.Path}' (process {first.Id})", line);
             Assert.DoesNotContain("   at ", errors);
