@@ -89,7 +89,17 @@ public sealed partial class BrowserTests : IDisposable
             await page.GotoAsync($"{dashboard}/{path}");
             foreach (var locator in shown)
             {
-                await locator.WaitForAsync();
+                try
+                {
+                    await locator.WaitForAsync();
+                }
+                catch (TimeoutException ex)
+                {
+                    // What the page showed instead: a screenshot, and its text in the failure.
+                    await Screenshot(page, screenshots, $"failed-{screenshot}");
+                    var text = await page.InnerTextAsync("body");
+                    throw new TimeoutException($"{ex.Message}{Environment.NewLine}The page {path} (failed-{screenshot} in {screenshots}) showed:{Environment.NewLine}{text[..Math.Min(text.Length, 3000)]}", ex);
+                }
             }
 
             await Screenshot(page, screenshots, screenshot);
