@@ -67,26 +67,41 @@ public sealed class AppHostCrashTests : IAsyncDisposable
         await appHost.WaitForExitAsync(timeout.Token);
     }
 
-    /// <summary>SIGKILL, all at once, to a process and everything below it except PostgreSQL's processes.</summary>
+    /// <summary>
+    /// SIGKILL, all at once, to a process and everything below it except PostgreSQL's processes. DCP detaches from its
+    /// AppHost (its parent becomes init) and watches it instead (<c>dcp start-apiserver --monitor &lt;pid&gt;</c>), so it
+    /// and its own tree are found by that argument: left alive, it would stop the server itself a moment later.
+    /// </summary>
     private static void KillTreeExceptPostgres(int root)
     {
-        var parents = Directory.EnumerateDirectories("/proc")
+        var processes = Directory.EnumerateDirectories("/proc")
             .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
             .Where(pid => pid > 0)
-            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat")))
+            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat"), Arguments: ReadOrEmpty($"/proc/{pid}/cmdline").Split('\0')))
             .Where(p => p.Stat.Length > 0)
             // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
             .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
-                Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)))
+                Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
+                p.Arguments))
             .ToList();
+        var rootText = root.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var tree = new List<int> { root };
+        var orchestrators = processes.Where(p => p.Comm == "dcp" && p.Arguments.Zip(p.Arguments.Skip(1)).Contains(("--monitor", rootText))).ToList();
+        tree.AddRange(orchestrators.Select(p => p.Pid));
         for (var i = 0; i < tree.Count; i++)
         {
-            tree.AddRange(parents.Where(p => p.Parent == tree[i] && p.Comm != "postgres").Select(p => p.Pid));
+            tree.AddRange(processes.Where(p => p.Parent == tree[i] && p.Comm != "postgres").Select(p => p.Pid));
         }
 
         using var kill = Process.Start("kill", ["-KILL", .. tree.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         kill.WaitForExit();
+        Assert.True(orchestrators.Count > 0, $"no DCP process monitored the AppHost (process {root}), so this test could not kill the orchestrator");
+
+        // A killed DCP leaves its temporary folder (its kubeconfig's) behind.
+        foreach (var kubeconfig in orchestrators.Select(p => p.Arguments.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault()).OfType<string>())
+        {
+            Directory.Delete(Path.GetDirectoryName(kubeconfig)!, recursive: true);
+        }
     }
 
     private static string ReadOrEmpty(string path)
