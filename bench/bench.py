@@ -441,9 +441,19 @@ def main():
         # As ./test.sh runs it: the browser and container tests required, not skipped (the tests give Podman the
         # project's settings themselves).
         suite_env = dict(os.environ, HELLOASPIRE_REQUIRE_CONTAINERS="1", HELLOASPIRE_REQUIRE_BROWSER="1")
-        suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
-                                "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx"],
-                               capture_output=True, text=True, env=suite_env)
+        # And like ./test.sh, with the tests' temporary data in RAM when /dev/shm is a tmpfs.
+        suite_tmp = None
+        if "TMPDIR" not in os.environ and any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in open("/proc/mounts")):
+            suite_tmp = tempfile.mkdtemp(prefix="helloaspire-tests.", dir="/dev/shm")
+            os.chmod(suite_tmp, 0o1777)
+            suite_env["TMPDIR"] = suite_tmp
+        try:
+            suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
+                                    "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx"],
+                                   capture_output=True, text=True, env=suite_env)
+        finally:
+            if suite_tmp:
+                shutil.rmtree(suite_tmp)
         if suite.returncode != 0:
             with open(os.path.join(results_dir, "suite.log"), "w") as f:
                 f.write(suite.stdout + suite.stderr)
