@@ -5,7 +5,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// <summary>
 /// An image the runtime cannot get, with a runtime that runs: auto mode does not choose it (it takes local mode),
 /// explicit container mode says so before anything starts, and a pull that fails anyway (a mirror that is up but
-/// serves nothing) ends the run with one line. The lines name the image and the fixes.
+/// does not have the image) ends the run with one line. The lines name the image and the fixes.
 /// </summary>
 public sealed class ContainerImageTests : IDisposable
 {
@@ -48,20 +48,22 @@ public sealed class ContainerImageTests : IDisposable
         Assert.DoesNotContain(lines, line => line.Contains("Distributed application started", StringComparison.Ordinal));
     }
 
+    /// <summary>A mirror that is up but lacks the image (or a typo in its name): the runtime's "manifest unknown" in one line.</summary>
     [Fact]
-    public async Task APullThatFailsFromAReachableRegistryEndsTheRunWithOneLineThatNamesTheImageAndTheFixes()
+    public async Task APullOfAnImageTheRegistryDoesNotHaveEndsTheRunWithOneLineThatNamesTheImageAndTheFixes()
     {
         await Containers.RequireAsync(Ct);
         await using var registry = new UnpullableRegistry();
         var image = $"{registry.Host}/library/postgres";
 
         var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(
-            ["--Postgres:Mode=container", $"--Postgres:Image={image}", "--Postgres:TemporaryData=true", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct);
+            ["--Postgres:Mode=container", $"--Postgres:Image={image}", "--Postgres:TemporaryData=true", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct,
+            new Dictionary<string, string> { ["CONTAINERS_REGISTRIES_CONF"] = registry.WriteRegistriesConf(_data.Path) });
 
         var failures = AppHostProcess.Entries(lines).Where(line => line.StartsWith("fail: HelloAspire", StringComparison.Ordinal)).ToList();
         Assert.True(exitCode == 1 && failures is [var failure]
             && failure.Contains($"{Containers.Runtime} could not start a container from {image}:", StringComparison.Ordinal)
-            && failure.Contains("Error:", StringComparison.Ordinal)
+            && failure.Contains("manifest unknown", StringComparison.Ordinal)
             && failure.Contains("Fix: ", StringComparison.Ordinal) && failure.Contains("Postgres:Image", StringComparison.Ordinal) && failure.Contains("Postgres:Mode=local", StringComparison.Ordinal),
             $"Expected exit code 1 and one error line with the runtime's error and the fixes; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}standard error: {errors}");
     }

@@ -13,7 +13,7 @@ public static partial class AppHostProcess
     private const string ParameterPrefix = "--Parameters:";
     private const string UserSecretsIdPrefix = "--ASPIRE_USER_SECRETS_ID=";
 
-    public static Process Start(string[] args)
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
@@ -43,6 +43,11 @@ public static partial class AppHostProcess
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         var appHost = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         if (ownSecrets is not null)
         {
@@ -61,10 +66,10 @@ public static partial class AppHostProcess
 
 
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
-    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var bounded = HelloApp.Timeout(timeout, cancellationToken);
-        using var appHost = Start(args);
+        using var appHost = Start(args, environment);
         var console = new AppHostConsole(appHost);
         try
         {

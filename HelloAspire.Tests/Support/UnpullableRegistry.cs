@@ -6,9 +6,10 @@ using System.Security.Cryptography.X509Certificates;
 namespace HelloAspire.Tests.Support;
 
 /// <summary>
-/// A registry that is up but serves no image, like a mirror that is misconfigured: on a loopback port, over HTTPS with
-/// the trusted development certificate, it answers every request with an empty 200. So the AppHost's image probe finds
-/// it reachable (any answer from <c>/v2/</c>), and the container runtime's pull fails (its TLS check, or no manifest).
+/// A registry that is up but does not have the image, like a mirror without it or a name with a typo: on a loopback
+/// port, over HTTPS with the trusted development certificate. Its API root answers (so the AppHost's image probe finds
+/// it reachable); every other request gets the registry API's 404 <c>MANIFEST_UNKNOWN</c>. The container runtime
+/// reaches it through <see cref="WriteRegistriesConf"/> (it does not trust the development certificate).
 /// </summary>
 public sealed class UnpullableRegistry : IAsyncDisposable
 {
@@ -32,6 +33,21 @@ public sealed class UnpullableRegistry : IAsyncDisposable
 
     /// <summary>The registry's host, as an image reference names it.</summary>
     public string Host => $"localhost:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>
+    /// A registries.conf (<c>containers-registries.conf(5)</c>) for the runtime's <c>CONTAINERS_REGISTRIES_CONF</c>
+    /// that lets it use this registry without checking its certificate, as a company mirror is often set up.
+    /// </summary>
+    public string WriteRegistriesConf(string directory)
+    {
+        var path = Path.Combine(directory, "registries.conf");
+        File.WriteAllText(path, $"""
+            [[registry]]
+            location = "{Host}"
+            insecure = true
+            """);
+        return path;
+    }
 
     private async Task ServeAsync()
     {
@@ -58,12 +74,18 @@ public sealed class UnpullableRegistry : IAsyncDisposable
                 await using var tls = new SslStream(client.GetStream());
                 await tls.AuthenticateAsServerAsync(_certificate);
                 using var reader = new StreamReader(tls, leaveOpen: true);
+                var request = await reader.ReadLineAsync(_stop.Token) ?? "";
                 while (await reader.ReadLineAsync(_stop.Token) is { Length: > 0 })
                 {
                     // The request's headers: nothing in them changes the answer.
                 }
 
-                await tls.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), _stop.Token);
+                var (status, body) = request.Split(' ') is [_, "/v2/" or "/v2", ..]
+                    ? ("200 OK", "{}")
+                    : ("404 Not Found", """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}""");
+                await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                    $"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nDocker-Distribution-API-Version: registry/2.0\r\n" +
+                    $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
             }
             catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
             {
