@@ -138,10 +138,12 @@ for _ in $(seq 20); do
     [ -z "$(new_containers)" ] && break
     sleep 1
 done
-leftovers=$( (pgrep -af 'postgres.*helloaspire-test-' || true
+# In this run's own TMPDIR, the apps' throwaway data (helloaspire-<id>) and its servers count too.
+servers='postgres.*helloaspire-test-'
+[ -z "${own_tmpdir:-}" ] || servers="postgres.*($TMPDIR/|helloaspire-test-)"
+leftovers=$( (pgrep -af "$servers" || true
     ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* "$HOME"/.microsoft/usersecrets/helloaspire-test-* 2>/dev/null || true
-    # In this run's own TMPDIR, the apps' throwaway data (helloaspire-<id>) counts too.
-    [ -z "${own_tmpdir:-}" ] || ls -d "$TMPDIR"/helloaspire-* 2>/dev/null || true
+    [ -z "${own_tmpdir:-}" ] || ls -d "$TMPDIR"/helloaspire-[0-9a-f]* 2>/dev/null || true
     new_containers | sed "s/^/$runtime container /"
     comm -13 <(echo "$volumes_before") <("$runtime" volume ls --quiet | sort) | sed "s/^/$runtime volume /"
     "$runtime" images --quiet --filter reference='localhost/helloaspire-test/*' | sed "s/^/$runtime image /"

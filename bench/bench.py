@@ -443,7 +443,7 @@ def main():
         suite_env = dict(os.environ, HELLOASPIRE_REQUIRE_CONTAINERS="1", HELLOASPIRE_REQUIRE_BROWSER="1")
         # And like ./test.sh, with the tests' temporary data in RAM when /dev/shm is a tmpfs.
         suite_tmp = None
-        if "TMPDIR" not in os.environ and any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in open("/proc/mounts")):
+        if "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK) and any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in open("/proc/mounts")):
             suite_tmp = tempfile.mkdtemp(prefix="helloaspire-tests.", dir="/dev/shm")
             os.chmod(suite_tmp, 0o1777)
             suite_env["TMPDIR"] = suite_tmp
