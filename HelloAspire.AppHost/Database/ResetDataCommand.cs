@@ -53,6 +53,8 @@ public static class ResetDataCommand
         if (IsRunning(notifications, server))
         {
             await RunAsync(commands, server, KnownResourceCommands.StopCommand, cancellationToken);
+            // The stop command returns before the stopped state is published; the start below must not take that state for its own end.
+            await notifications.WaitForResourceAsync(server.Name, e => !IsRunning(e.Snapshot.State?.Text), cancellationToken);
         }
 
         try
@@ -64,12 +66,9 @@ public static class ResetDataCommand
             return CommandResults.Failure($"The data was not reset: {ex.Message}");
         }
 
+        notifications.TryGetCurrentState(server.Name, out var stopped);
         await RunAsync(commands, server, KnownResourceCommands.StartCommand, cancellationToken);
-        var started = await notifications.WaitForResourceAsync(server.Name,
-            e => e.Snapshot.State?.Text is { } state
-                && (state == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
-                    || state == KnownResourceStates.FailedToStart || KnownResourceStates.TerminalStates.Contains(state)),
-            cancellationToken);
+        var started = await notifications.WaitForResourceAsync(server.Name, NewStartsOutcome(stopped?.Snapshot), cancellationToken);
         if (started.Snapshot.State?.Text != KnownResourceStates.Running)
         {
             // A failed seed leaves the data marked unfinished, as on a failed first start: fixing the script and starting again is enough.
@@ -89,11 +88,32 @@ public static class ResetDataCommand
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
             .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
 
+    /// <summary>
+    /// Healthy, or failed or ended again: the start command returns before the state moves on, so the state the
+    /// server was stopped in (<paramref name="stopped"/>) still stands for a moment and must not be taken for the end
+    /// of the new start: a terminal state counts once its stop time is a new one, a failed start once the state has
+    /// left the one it was stopped in.
+    /// </summary>
+    internal static Func<ResourceEvent, bool> NewStartsOutcome(CustomResourceSnapshot? stopped)
+    {
+        var moved = stopped?.State?.Text != KnownResourceStates.FailedToStart;
+        return e =>
+        {
+            var state = e.Snapshot.State?.Text;
+            moved |= state != KnownResourceStates.FailedToStart;
+            return state == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
+                || state == KnownResourceStates.FailedToStart && moved
+                || state is not null && KnownResourceStates.TerminalStates.Contains(state) && e.Snapshot.StopTimeStamp != stopped?.StopTimeStamp;
+        };
+    }
+
     private static string? StateOf(ResourceNotificationService notifications, IResource resource) =>
         notifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot.State?.Text : null;
 
-    private static bool IsRunning(ResourceNotificationService notifications, IResource resource) =>
-        StateOf(notifications, resource) is { } state
+    private static bool IsRunning(ResourceNotificationService notifications, IResource resource) => IsRunning(StateOf(notifications, resource));
+
+    private static bool IsRunning(string? state) =>
+        state is not null
         && state != KnownResourceStates.NotStarted
         && state != KnownResourceStates.Waiting
         && state != KnownResourceStates.FailedToStart
