@@ -22,6 +22,7 @@ public sealed class ResetDataTests : IAsyncDisposable
 
         using var timeout = HelloApp.Timeout(ServerCommands.CommandTimeout, Ct);
         var reset = await app.ResourceCommands.ExecuteCommandAsync("postgres", ResetDataCommand.Name, timeout.Token);
+        Assert.True(reset.Success, reset.Message); // before the wait for the worker, which a failed reset never starts again
         var again = await app.ResourceNotifications.WaitForResourceAsync("worker",
             e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
         var workerLog = await app.LogsOfAsync("worker", Ct);
@@ -29,7 +30,6 @@ public sealed class ResetDataTests : IAsyncDisposable
         var message = await ServerCommands.ScalarAsync<string>(connectionString, "SELECT message FROM hello WHERE id = 1", Ct);
         var extraTables = await ServerCommands.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_tables WHERE tablename = 'extra'", Ct);
 
-        Assert.True(reset.Success, reset.Message);
         Assert.Equal(0, again.Snapshot.ExitCode);
         Assert.Contains("Hello world", workerLog);
         Assert.Contains("Seed: running 01-hello.sql in database hello.", postgresLog);
