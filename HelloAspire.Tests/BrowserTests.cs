@@ -58,9 +58,7 @@ public sealed partial class BrowserTests : IDisposable
         var dashboard = login.GetLeftPart(UriPartial.Authority);
 
         await page.GotoAsync(login.ToString());
-        await Row(page, "postgres").GetByText("Running").WaitForAsync();
-        await Row(page, "worker").GetByText("Finished").WaitForAsync();
-        await Row(page, "node-client").GetByText("Finished").WaitForAsync();
+        await SeesAsync("resources.png", Row(page, "postgres").GetByText("Running"), Row(page, "worker").GetByText("Finished"), Row(page, "node-client").GetByText("Finished"));
         Assert.Equal(0, await Row(page, "postgres").GetByText("Unhealthy").CountAsync());
         Assert.Equal(0, await Row(page, "node-client-install").CountAsync()); // hidden once it has completed
         await Screenshot(page, screenshots, "resources.png");
@@ -69,10 +67,10 @@ public sealed partial class BrowserTests : IDisposable
         var worker = console.Lines.Count(line => line.Contains("worker ended: Finished, exit code 0.", StringComparison.Ordinal));
         await Row(page, "postgres").GetByRole(AriaRole.Button, new() { Name = "Actions" }).ClickAsync();
         var resetData = page.GetByRole(AriaRole.Menuitem, new() { Name = "Reset data" });
-        await resetData.WaitForAsync();
+        await SeesAsync("reset-data.png", resetData);
         await Screenshot(page, screenshots, "reset-data.png");
         await resetData.ClickAsync();
-        await page.GetByText("Delete every database and row in").WaitForAsync();
+        await SeesAsync("reset-data-confirmation.png", page.GetByText("Delete every database and row in"));
         await Screenshot(page, screenshots, "reset-data-confirmation.png");
         await page.GetByText("Yes", new() { Exact = true }).ClickAsync();
         await console.WaitForLineAsync(line => line.Contains("worker ended: Finished, exit code 0.", StringComparison.Ordinal), worker + 1, cancellationToken);
@@ -87,6 +85,14 @@ public sealed partial class BrowserTests : IDisposable
         async Task ShowsAsync(string path, string screenshot, params ILocator[] shown)
         {
             await page.GotoAsync($"{dashboard}/{path}");
+            await SeesAsync(screenshot, shown);
+            await Screenshot(page, screenshots, screenshot);
+        }
+
+        // Waits until the page shows each of these; if it never does, what it showed instead (a screenshot, failed-<name>,
+        // and its text) goes into the failure: an intermittent timeout here has to be read from the failed run itself.
+        async Task SeesAsync(string screenshot, params ILocator[] shown)
+        {
             foreach (var locator in shown)
             {
                 try
@@ -95,14 +101,11 @@ public sealed partial class BrowserTests : IDisposable
                 }
                 catch (TimeoutException ex)
                 {
-                    // What the page showed instead: a screenshot, and its text in the failure.
                     await Screenshot(page, screenshots, $"failed-{screenshot}");
                     var text = await page.InnerTextAsync("body");
-                    throw new TimeoutException($"{ex.Message}{Environment.NewLine}The page {path} (failed-{screenshot} in {screenshots}) showed:{Environment.NewLine}{text[..Math.Min(text.Length, 3000)]}", ex);
+                    throw new TimeoutException($"{ex.Message}{Environment.NewLine}The page {page.Url} (failed-{screenshot} in {screenshots}) showed:{Environment.NewLine}{text[..Math.Min(text.Length, 3000)]}", ex);
                 }
             }
-
-            await Screenshot(page, screenshots, screenshot);
         }
     }
 
