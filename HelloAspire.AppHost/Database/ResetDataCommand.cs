@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-
 namespace HelloAspire.AppHost.Database;
 
 /// <summary>
@@ -68,7 +66,7 @@ public static class ResetDataCommand
 
         notifications.TryGetCurrentState(server.Name, out var stopped);
         await RunAsync(commands, server, KnownResourceCommands.StartCommand, cancellationToken);
-        var started = await notifications.WaitForResourceAsync(server.Name, NewStartsOutcome(stopped?.Snapshot), cancellationToken);
+        var started = await notifications.WaitForResourceAsync(server.Name, StartOutcome.After(stopped?.Snapshot), cancellationToken);
         if (started.Snapshot.State?.Text != KnownResourceStates.Running)
         {
             // A failed seed leaves the data marked unfinished, as on a failed first start: fixing the script and starting again is enough.
@@ -87,25 +85,6 @@ public static class ResetDataCommand
     private static List<IResource> ClientsOf(IResource server, DistributedApplicationModel model) =>
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
             .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
-
-    /// <summary>
-    /// Healthy, or failed or ended again: the start command returns before the state moves on, so the state the
-    /// server was stopped in (<paramref name="stopped"/>) still stands for a moment and must not be taken for the end
-    /// of the new start: a terminal state counts once its stop time is a new one, a failed start once the state has
-    /// left the one it was stopped in.
-    /// </summary>
-    internal static Func<ResourceEvent, bool> NewStartsOutcome(CustomResourceSnapshot? stopped)
-    {
-        var moved = stopped?.State?.Text != KnownResourceStates.FailedToStart;
-        return e =>
-        {
-            var state = e.Snapshot.State?.Text;
-            moved |= state != KnownResourceStates.FailedToStart;
-            return state == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
-                || state == KnownResourceStates.FailedToStart && moved
-                || state is not null && KnownResourceStates.TerminalStates.Contains(state) && e.Snapshot.StopTimeStamp != stopped?.StopTimeStamp;
-        };
-    }
 
     private static string? StateOf(ResourceNotificationService notifications, IResource resource) =>
         notifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot.State?.Text : null;

@@ -64,7 +64,6 @@ public static partial class AppHostProcess
         return appHost;
     }
 
-
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
     public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {

@@ -42,12 +42,7 @@ public static class ServerCommands
         using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
         try
         {
-            var update = await app.ResourceNotifications.WaitForResourceAsync(resource,
-                e => e.Snapshot.State?.Text is { } state
-                    && (state == KnownResourceStates.Running && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
-                        || state == KnownResourceStates.FailedToStart
-                        || KnownResourceStates.TerminalStates.Contains(state) && e.Snapshot.StopTimeStamp != stopped.StopTimeStamp),
-                timeout.Token);
+            var update = await app.ResourceNotifications.WaitForResourceAsync(resource, HelloAspire.AppHost.Database.StartOutcome.After(stopped), timeout.Token);
             return update.Snapshot;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && app.ResourceNotifications.TryGetCurrentState(resource, out var current))

@@ -3,11 +3,11 @@ using HelloAspire.AppHost.Database;
 namespace HelloAspire.Tests;
 
 /// <summary>
-/// What reset-data takes for the end of the server's new start. Aspire's start command returns before the state moves
-/// on, so the state the server was stopped in is still current for a moment: taken for the new start's end, it made
-/// reset-data report "did not start again" now and then, and leave the clients stopped.
+/// What reset-data (and the tests' own stop/start) takes for the end of a new start. Aspire's start command returns
+/// before the state moves on, so the state the server was stopped in is still current for a moment: taken for the new
+/// start's end, it made reset-data report "did not start again" now and then, and leave the clients stopped.
 /// </summary>
-public sealed class ResetDataOutcomeTests
+public sealed class StartOutcomeTests
 {
     private static readonly DateTime s_stoppedAt = new(2026, 11, 29, 15, 0, 0, DateTimeKind.Utc);
     private static readonly ContainerResource s_server = new("postgres");
@@ -16,7 +16,7 @@ public sealed class ResetDataOutcomeTests
     public void TheStateTheServerWasStoppedInIsNotTheNewStartsEnd()
     {
         var stopped = Snapshot(KnownResourceStates.Finished, stoppedAt: s_stoppedAt);
-        var outcome = ResetDataCommand.NewStartsOutcome(stopped);
+        var outcome = StartOutcome.After(stopped);
 
         Assert.False(outcome(Event(stopped)));
         Assert.False(outcome(Event(Snapshot(KnownResourceStates.Starting))));
@@ -28,7 +28,7 @@ public sealed class ResetDataOutcomeTests
     [Fact]
     public void AServerThatHadFailedToStartCountsAsFailedAgainOnlyAfterItsStateMoved()
     {
-        var outcome = ResetDataCommand.NewStartsOutcome(Snapshot(KnownResourceStates.FailedToStart));
+        var outcome = StartOutcome.After(Snapshot(KnownResourceStates.FailedToStart));
 
         Assert.False(outcome(Event(Snapshot(KnownResourceStates.FailedToStart))));
         Assert.False(outcome(Event(Snapshot(KnownResourceStates.Starting))));
