@@ -132,10 +132,12 @@ volumes_before=$("$runtime" volume ls --quiet | sort)
 HELLOASPIRE_REQUIRE_BROWSER=1 HELLOASPIRE_REQUIRE_CONTAINERS=1 dotnet test --project HelloAspire.Tests --configuration Release --no-build --results-directory "$results" \
     --report-xunit-trx --report-xunit-trx-filename results.trx || status=$?
 
-# DCP removes an app's containers a moment after its AppHost has stopped.
+# DCP removes an app's containers, and then stops, a moment after its AppHost has stopped. Each DCP of this run keeps
+# its kubeconfig in the run's own TMPDIR, which tells them from DCPs of apps running outside the tests.
 new_containers() { comm -13 <(echo "$containers_before") <("$runtime" ps --all --quiet | sort); }
+run_dcps() { [ -z "${own_tmpdir:-}" ] || pgrep -af -- "--kubeconfig $TMPDIR/" || true; }
 for _ in $(seq 20); do
-    [ -z "$(new_containers)" ] && break
+    [ -z "$(new_containers)" ] && [ -z "$(run_dcps)" ] && break
     sleep 1
 done
 # In this run's own TMPDIR, the apps' throwaway data (helloaspire-<id>) and its servers count too.
@@ -144,6 +146,7 @@ servers='postgres.*helloaspire-test-'
 leftovers=$( (pgrep -af "$servers" || true
     ls -d "${TMPDIR:-/tmp}"/helloaspire-test-* "$HOME"/.microsoft/usersecrets/helloaspire-test-* 2>/dev/null || true
     [ -z "${own_tmpdir:-}" ] || ls -d "$TMPDIR"/helloaspire-[0-9a-f]* 2>/dev/null || true
+    run_dcps
     new_containers | sed "s/^/$runtime container /"
     comm -13 <(echo "$volumes_before") <("$runtime" volume ls --quiet | sort) | sed "s/^/$runtime volume /"
     "$runtime" images --quiet --filter reference='localhost/helloaspire-test/*' | sed "s/^/$runtime image /"
