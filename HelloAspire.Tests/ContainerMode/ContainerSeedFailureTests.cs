@@ -18,14 +18,14 @@ public sealed class ContainerSeedFailureTests : IAsyncDisposable
         await Containers.RequireAsync(Ct);
         await File.WriteAllTextAsync(_seed.Combine("01-broken.sql"), "SELEC 1;", Ct);
 
-        var (exitCode, lines, _) = await AppHostProcess.RunToEndAsync(_container.Args($"--Postgres:SeedDirectory={_seed.Path}", "--RunOnce=true"), s_runTimeout, Ct);
+        var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(_container.Args($"--Postgres:SeedDirectory={_seed.Path}", "--RunOnce=true"), s_runTimeout, Ct);
 
         var failures = AppHostProcess.Entries(lines).Where(line => line.StartsWith("fail:", StringComparison.Ordinal)).ToList();
         Assert.True(exitCode == 1 && failures is [var failure]
             && failure.Contains("before it was ready", StringComparison.Ordinal)
             && failure.Contains("""01-broken.sql:1: ERROR:  syntax error at or near "SELEC".""", StringComparison.Ordinal)
             && failure.Contains($"volume rm {_container.Volume}", StringComparison.Ordinal),
-            $"Expected exit code 1 and one error line with psql's error and the fix; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            $"Expected exit code 1 and one error line with psql's error and the fix; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}standard error:{Environment.NewLine}{errors}");
     }
 
     public async ValueTask DisposeAsync()
