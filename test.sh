@@ -60,9 +60,9 @@ export HELLOASPIRE_TEST_POSTGRES_IMAGE=${HELLOASPIRE_TEST_POSTGRES_IMAGE:-localh
 standin=localhost/helloaspire-standin/postgres
 runtime=$ASPIRE_CONTAINER_RUNTIME
 if [ "$runtime" = podman ]; then
-    { command -v podman && command -v runc; } >/dev/null ||
-        apt_install "Podman" "Container mode's tests run containers with it: install podman and runc (or set ASPIRE_CONTAINER_RUNTIME=docker)." podman runc
-    # The project's Podman settings (runc, ulimits within the host's limits), for this script's processes only; the
+    { command -v podman && command -v runc && compgen -G '/usr/lib*/podman/netavark' && compgen -G '/usr/lib*/podman/aardvark-dns'; } >/dev/null ||
+        apt_install "Podman" "Container mode's tests run containers with it: install podman, runc, netavark and aardvark-dns (or set ASPIRE_CONTAINER_RUNTIME=docker)." podman runc netavark aardvark-dns
+    # The project's Podman settings (runc, ulimits within the host's limits, netavark), for this script's processes only; the
     # machine's own configuration is left as it is. A CONTAINERS_CONF of your own is kept.
     export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/postgres/standin/containers.conf}
 fi
