@@ -9,6 +9,9 @@ StartupErrors.ShowWithoutStackTrace();
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// Ctrl+C while a client still waits for postgres cancels Aspire's start: one line, not a stack trace.
+builder.LogStopDuringStartAsOneLine();
+
 // A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.
 builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
 
@@ -42,4 +45,7 @@ if (builder.WantsNodeClient())
         .AsRunOnce(runOnce);
 }
 
-builder.Build().Run();
+// Disposed, so that a stop during the start (which Aspire's Run ends without stopping the host) still ends the local
+// server and flushes the console.
+await using var app = builder.Build();
+await app.RunAsync();

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +13,6 @@ namespace HelloAspire.AppHost.Database;
 /// </summary>
 internal sealed partial class ContainerStartWatch(
     ContainerStartWatch.Target target,
-    StrongBox<bool> endedOnPurpose,
     ResourceNotificationService notifications,
     ResourceLoggerService resourceLogs,
     ResourceCommandService commands,
@@ -40,13 +38,10 @@ internal sealed partial class ContainerStartWatch(
     /// </summary>
     public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target)
     {
-        // A run this watch ends (RunOnce) is cancelled mid-start: the host's "Hosting failed to start" and the
-        // cancellation's stack trace would follow the one line that says what went wrong, as a second, wrong error.
-        var endedOnPurpose = new StrongBox<bool>();
-        builder.Services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (level < LogLevel.Error || !Volatile.Read(ref endedOnPurpose.Value))));
+        // A run this watch ends (RunOnce) is cancelled mid-start, which StopDuringStart keeps to one line.
         builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
         {
-            var watch = ActivatorUtilities.CreateInstance<ContainerStartWatch>(e.Services, target, endedOnPurpose);
+            var watch = ActivatorUtilities.CreateInstance<ContainerStartWatch>(e.Services, target);
             var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             _ = Task.Run(() => watch.RunAsync(stopping), stopping);
             return Task.CompletedTask;
@@ -190,7 +185,6 @@ internal sealed partial class ContainerStartWatch(
         if (RunOnce.RunOnceResourceExtensions.EndsTheAppHost(model))
         {
             Environment.ExitCode = 1;
-            Volatile.Write(ref endedOnPurpose.Value, true);
             lifetime.StopApplication();
         }
     }

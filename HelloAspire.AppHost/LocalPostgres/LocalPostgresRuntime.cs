@@ -11,11 +11,12 @@ namespace HelloAspire.AppHost.LocalPostgres;
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IServiceProvider services, IHostApplicationLifetime lifetime)
-    : IHostedLifecycleService
+    : IHostedLifecycleService, IAsyncDisposable
 {
     private static readonly TimeSpan s_stopWait = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<LocalPostgresServerResource, ServerState> _servers = new();
+    private int _ended;
 
     /// <summary>
     /// Prepares each server's first start (initdb, seed) as soon as the host starts, in parallel with DCP and the
@@ -28,7 +29,8 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         {
             var state = StateOf(server);
             var start = NewStart(server, state.DataLock);
-            state.Early = (start, start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping));
+            state.Preparing = start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping);
+            state.Early = (start, state.Preparing);
         }
 
         return Task.CompletedTask;
@@ -46,7 +48,8 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
 
         state.Early = null;
         state.Current = start;
-        await (prepared ?? start.PrepareAsync(firstStart: false, cancellationToken));
+        state.Preparing = prepared ?? start.PrepareAsync(firstStart: false, cancellationToken);
+        await state.Preparing;
         start.BeginCompletingStart();
     }
 
@@ -87,19 +90,32 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         }
     }
 
+    public Task StoppedAsync(CancellationToken cancellationToken) => EndAsync();
+
     /// <summary>
-    /// An AppHost stopped during the preparation must not return while initdb still writes; then the AppHost lets go
-    /// of the data (a persistent server runs on without a holder until the next run takes the lock), and deletes it if
-    /// it was throwaway.
+    /// The host never stops its services when a stop cancelled its start (Ctrl+C while a client still waits for the
+    /// server, a first start's seed still running): then the end comes when the host is disposed.
     /// </summary>
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    public async ValueTask DisposeAsync() => await EndAsync();
+
+    /// <summary>
+    /// Once: an AppHost stopped during a preparation must not return while initdb or the seed still runs (its init
+    /// server gets a fast shutdown as the preparation is cancelled); then the AppHost lets go of the data (a persistent
+    /// server runs on without a holder until the next run takes the lock), and deletes it if it was throwaway.
+    /// </summary>
+    private async Task EndAsync()
     {
+        if (Interlocked.Exchange(ref _ended, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var (server, state) in _servers)
         {
-            if (state.Early is { Prepared: { } prepared })
+            if (state.Preparing is { } preparing)
             {
                 // A failed preparation was already reported on the resource's log and the console.
-                await Task.WhenAny(prepared, Task.Delay(s_stopWait, CancellationToken.None));
+                await Task.WhenAny(preparing, Task.Delay(s_stopWait, CancellationToken.None));
             }
 
             if (!state.DataLock.IsHeld)
@@ -148,6 +164,9 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         public LocalPostgresDataLock DataLock { get; } = dataLock;
 
         public (LocalPostgresStart Start, Task? Prepared)? Early { get; set; }
+
+        /// <summary>The last preparation begun (the first start's, early, or a restart's), which the end waits for.</summary>
+        public Task? Preparing { get; set; }
 
         public LocalPostgresStart? Current { get; set; }
 

@@ -1,0 +1,64 @@
+using HelloAspire.AppHost.LocalPostgres;
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>
+/// Ctrl+C (here SIGTERM, which takes the same path) while the app is still starting: Aspire's Run ends without stopping
+/// the host, so the AppHost must still end its local server and let go of the data, and say so without a stack trace.
+/// </summary>
+public sealed class StopDuringStartTests : IAsyncDisposable
+{
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TestApps _apps = new();
+    private readonly TemporaryDirectory _seed = new();
+
+    [Fact]
+    public async Task AStopDuringTheFirstStartsSeedEndsItsServerInOneLineAndTheNextRunSeedsAfresh()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await File.WriteAllTextAsync(_seed.Combine("01-slow.sql"), "SELECT pg_sleep(120);", ct);
+
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}"));
+        var console = new AppHostConsole(appHost);
+        // The first start's init server runs the seed (psql, on the script), which sleeps.
+        Assert.True(await PostmasterPidFile.PollUntilAsync(() => IsRunning(_seed.Combine("01-slow.sql")), HelloApp.StartTimeout, ct),
+            $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
+
+        var initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+        await AppHostProcess.StopAsync(appHost, console, s_stopTimeout);
+        var outlived = PostmasterPidFile.IsPostgresRunning(initServer);
+        await console.Reading.WaitAsync(ct);
+        var entries = AppHostProcess.Entries(console.Lines);
+        var next = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+
+        Assert.False(outlived, $"The init server (process {initServer}) outlived its AppHost.");
+        Assert.Equal(0, appHost.ExitCode);
+        Assert.DoesNotContain(entries, e => e.StartsWith("fail:", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Contains("Stopping before every resource has started", StringComparison.Ordinal));
+        Assert.Equal(0, next.Worker.ExitCode);
+        Assert.Contains("did not finish; initializing it again", next.PostgresLog);
+        Assert.Contains("Hello world", next.WorkerLog);
+    }
+
+    /// <summary>Whether a process runs with <paramref name="argument"/> on its command line.</summary>
+    private static bool IsRunning(string argument) =>
+        Directory.EnumerateDirectories("/proc").Any(process =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(process, "cmdline")).Contains(argument, StringComparison.Ordinal);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false; // not a process, or one that has just ended
+            }
+        });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _apps.DisposeAsync();
+        _seed.Dispose();
+    }
+}
