@@ -28,9 +28,8 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         foreach (var server in model.Resources.OfType<LocalPostgresServerResource>())
         {
             var state = StateOf(server);
-            var start = NewStart(server, state.DataLock);
-            state.Preparing = start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping);
-            state.Early = (start, state.Preparing);
+            state.EarlyStart = NewStart(server, state.DataLock);
+            state.Preparing = state.EarlyStart.PrepareAsync(firstStart: true, lifetime.ApplicationStopping);
         }
 
         return Task.CompletedTask;
@@ -40,15 +39,19 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     public async Task BeforeServerStartsAsync(LocalPostgresServerResource server, CancellationToken cancellationToken)
     {
         var state = StateOf(server);
-        var (start, prepared) = state.Early ?? (NewStart(server, state.DataLock), null);
         if (state.Current?.ServerProcessId is { } earlier)
         {
             state.EndedServers.TryAdd(earlier, 0);
         }
 
-        state.Early = null;
+        var start = state.EarlyStart ?? NewStart(server, state.DataLock);
+        if (state.EarlyStart is null)
+        {
+            state.Preparing = start.PrepareAsync(firstStart: false, cancellationToken);
+        }
+
+        state.EarlyStart = null;
         state.Current = start;
-        state.Preparing = prepared ?? start.PrepareAsync(firstStart: false, cancellationToken);
         await state.Preparing;
         start.BeginCompletingStart();
     }
@@ -112,11 +115,8 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
 
         foreach (var (server, state) in _servers)
         {
-            if (state.Preparing is { } preparing)
-            {
-                // A failed preparation was already reported on the resource's log and the console.
-                await Task.WhenAny(preparing, Task.Delay(s_stopWait, CancellationToken.None));
-            }
+            // A failed preparation was already reported on the resource's log and the console.
+            await Task.WhenAny(state.Preparing, Task.Delay(s_stopWait, CancellationToken.None));
 
             if (!state.DataLock.IsHeld)
             {
@@ -163,10 +163,11 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
     {
         public LocalPostgresDataLock DataLock { get; } = dataLock;
 
-        public (LocalPostgresStart Start, Task? Prepared)? Early { get; set; }
+        /// <summary>The first start, prepared early, until DCP launches the server.</summary>
+        public LocalPostgresStart? EarlyStart { get; set; }
 
         /// <summary>The last preparation begun (the first start's, early, or a restart's), which the end waits for.</summary>
-        public Task? Preparing { get; set; }
+        public Task Preparing { get; set; } = Task.CompletedTask;
 
         public LocalPostgresStart? Current { get; set; }
 
