@@ -10,6 +10,9 @@ namespace HelloAspire.AppHost.Database;
 /// (which Aspire would otherwise wait on forever, without a word: aspire#5399) is reported as one error line on the
 /// AppHost's console and in the server's log, naming the cause and the fix. A refused password also stops the
 /// container: the dashboard shows it stopped, not running and unhealthy, and its Reset data can start it afresh.
+/// The server's log is read only while a start is unsettled: while anything subscribes to a container's log, Aspire
+/// holds back every resource's state changes for up to 5 s each time that container stops, waiting for its log to be
+/// complete, which DCP never reports for a stopped container.
 /// </summary>
 internal sealed partial class ContainerStartWatch(
     ContainerStartWatch.Target target,
@@ -31,6 +34,10 @@ internal sealed partial class ContainerStartWatch(
     private const int KeptLines = 20;
 
     private readonly Queue<string> _lastLines = new();
+
+    // The current start's subscription to the server's log (null once that start has settled), and its task.
+    private CancellationTokenSource? _keeping;
+    private Task _kept = Task.CompletedTask;
 
     /// <summary>
     /// Watches from before the start until the AppHost stops. Not a hosted service: those start only once every
@@ -55,7 +62,8 @@ internal sealed partial class ContainerStartWatch(
             // Asked now (dcp info, when no runtime is configured), not while a failure waits to be reported: a run
             // that ends with its clients could be gone by then.
             _ = target.Runtime;
-            await Task.WhenAll(KeepLastLinesAsync(stoppingToken), WatchStartsAsync(stoppingToken));
+            KeepLastLines(stoppingToken);
+            await WatchStartsAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -64,11 +72,32 @@ internal sealed partial class ContainerStartWatch(
         }
     }
 
-    private async Task KeepLastLinesAsync(CancellationToken stoppingToken)
+    private void KeepLastLines(CancellationToken stoppingToken)
+    {
+        if (_keeping is null)
+        {
+            _keeping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            _kept = KeepLastLinesAsync(_keeping.Token);
+        }
+    }
+
+    /// <summary>Ends the subscription once the start has settled (and so before the watch stops the container).</summary>
+    private async Task StopKeepingAsync()
+    {
+        if (_keeping is { } keeping)
+        {
+            _keeping = null;
+            await keeping.CancelAsync();
+            await _kept;
+            keeping.Dispose();
+        }
+    }
+
+    private async Task KeepLastLinesAsync(CancellationToken keepingToken)
     {
         try
         {
-            await foreach (var batch in resourceLogs.WatchAsync(target.Server).WithCancellation(stoppingToken))
+            await foreach (var batch in resourceLogs.WatchAsync(target.Server).WithCancellation(keepingToken))
             {
                 lock (_lastLines)
                 {
@@ -84,9 +113,9 @@ internal sealed partial class ContainerStartWatch(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (keepingToken.IsCancellationRequested)
         {
-            // The AppHost is stopping.
+            // The start has settled, or the AppHost is stopping.
         }
     }
 
@@ -108,6 +137,7 @@ internal sealed partial class ContainerStartWatch(
                 if (state == KnownResourceStates.Starting)
                 {
                     settled = false;
+                    KeepLastLines(stoppingToken);
                 }
                 else if (settled)
                 {
@@ -116,16 +146,19 @@ internal sealed partial class ContainerStartWatch(
                 else if (snapshot.HealthStatus == HealthStatus.Healthy)
                 {
                     settled = true;
+                    await StopKeepingAsync();
                 }
                 else if (state == KnownResourceStates.Running && snapshot.HealthReports.Any(r => r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true))
                 {
                     settled = true;
+                    await StopKeepingAsync();
                     await StopForPasswordAsync(stoppingToken);
                 }
                 else if (state == KnownResourceStates.FailedToStart || (state is not null && KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
                 {
                     settled = true;
                     ReportFailedStart(state, snapshot.ExitCode);
+                    await StopKeepingAsync();
                 }
             }
         }
@@ -133,13 +166,17 @@ internal sealed partial class ContainerStartWatch(
         {
             // The AppHost is stopping.
         }
+        finally
+        {
+            await StopKeepingAsync();
+        }
     }
 
     private async Task StopForPasswordAsync(CancellationToken stoppingToken)
     {
         var reset = target.Volume is null
             ? "start it again"
-            : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}' while it is stopped) to seed it again";
+            : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}' once the AppHost has stopped) to seed it again";
         Report(
             $"{target.Server.Name}: the password in Parameters:{target.Server.PasswordParameter.Name} is not the one the data in {VolumeText()} was made with " +
             $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {target.Server.Name} can never become healthy: it was stopped. " +
@@ -164,7 +201,7 @@ internal sealed partial class ContainerStartWatch(
                 $"If a seed script failed, fix it in {target.SeedDirectory}, then " +
                 (target.Volume is null
                     ? $"start {target.Server.Name} again: throwaway data is seeded at every start."
-                    : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}'): the image seeds a volume only when it is new, and this one is no longer new."));
+                    : $"reset the data (the dashboard's Reset data, or '{target.Runtime} volume rm {target.Volume}' once the AppHost has stopped): the image seeds a volume only when it is new, and this one is no longer new."));
         EndIfRunOnce();
     }
 

@@ -6,19 +6,22 @@ namespace HelloAspire.AppHost.Database;
 public static class ContainerVolumes
 {
     /// <summary>
-    /// Removes <paramref name="volume"/> once its container has stopped. DCP keeps a stopped container (with its hold on
-    /// the volume) until its next start, which makes a new one: stopped containers that use the volume are removed
-    /// first, a running one never. A failure says what the runtime said, and the fix.
+    /// Deletes everything in <paramref name="volume"/>, through a short-lived container of <paramref name="image"/> (the
+    /// server's own, so already there: no pull, no network), once no running container uses it. The volume and the
+    /// server's stopped container stay: removing that container behind DCP's back holds its next start for about 10 s
+    /// (DCP retries with backoff before it believes the container is gone), while DCP removes it at once itself when
+    /// the server starts again. A failure says what the runtime said, and the fix.
     /// </summary>
-    public static async Task RemoveAsync(string runtime, string volume, CancellationToken cancellationToken)
+    public static async Task EmptyAsync(string runtime, string image, string volume, CancellationToken cancellationToken)
     {
-        var stopped = await RunAsync(runtime, ["ps", "--all", "--quiet", "--filter", $"volume={volume}", "--filter", "status=exited"], volume, cancellationToken);
-        foreach (var container in stopped.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var running = await RunAsync(runtime, ["ps", "--quiet", "--filter", $"volume={volume}", "--filter", "status=running"], volume, cancellationToken);
+        if (running.Trim().Length > 0)
         {
-            await RunAsync(runtime, ["rm", container], volume, cancellationToken);
+            throw new DistributedApplicationException(
+                $"The volume '{volume}' is still used by a running container ({running.Trim().ReplaceLineEndings(", ")}). Fix: stop it, then reset again.");
         }
 
-        await RunAsync(runtime, ["volume", "rm", volume], volume, cancellationToken);
+        await RunAsync(runtime, ["run", "--rm", "--pull", "never", "--network", "none", "--user", "0", "--entrypoint", "find", "--volume", $"{volume}:/data", image, "/data", "-mindepth", "1", "-delete"], volume, cancellationToken);
     }
 
     private static async Task<string> RunAsync(string runtime, string[] arguments, string volume, CancellationToken cancellationToken)
@@ -31,7 +34,7 @@ public static class ContainerVolumes
         if (process.ExitCode != 0)
         {
             throw new DistributedApplicationException(
-                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {process.ExitCode}): {(await errors).Trim()} Fix: stop what still uses the volume '{volume}', then reset again.");
+                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {process.ExitCode}): {(await errors).Trim()} Fix: make sure {runtime} runs and still has the image, then reset again; or remove the volume yourself while postgres is stopped ('{runtime} volume rm {volume}').");
         }
 
         return output;
@@ -46,7 +49,7 @@ public static class ContainerVolumes
         catch (System.ComponentModel.Win32Exception ex)
         {
             throw new DistributedApplicationException(
-                $"'{startInfo.FileName}' could not be run to remove the volume '{volume}' ({ex.Message}). Fix: set ASPIRE_CONTAINER_RUNTIME to the runtime Aspire uses (docker or podman).", ex);
+                $"'{startInfo.FileName}' could not be run to empty the volume '{volume}' ({ex.Message}). Fix: set ASPIRE_CONTAINER_RUNTIME to the runtime Aspire uses (docker or podman).", ex);
         }
     }
 }

@@ -103,7 +103,7 @@ public static partial class HelloDatabaseBuilderExtensions
             return (server.AddDatabase(databaseName), "the container (throwaway)");
         }
 
-        server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.RemoveAsync(runtimeName.Value, volume, cancellationToken));
+        server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.EmptyAsync(runtimeName.Value, settings.ImageReference, volume, cancellationToken));
         return (server.AddDatabase(databaseName), $"the container volume {volume}");
     }
 
