@@ -13,7 +13,7 @@ public sealed class ContainerFaultTests : IAsyncDisposable
     [Fact]
     public async Task AKilledContainerIsStartedAgainFromTheDashboardWithItsRowsAndTheWorkerSaysHelloAgain()
     {
-        await Containers.RequireAsync(Ct);
+        await _container.RequireWithVolumeInRamAsync(Ct);
         var app = await _apps.StartAsync(_container.Args($"--Parameters:postgres-password={HelloApp.TestPassword}"), Ct);
         var first = await app.WaitForWorkerToEndAsync(Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);

@@ -18,7 +18,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
     [Fact]
     public async Task AVolumeIsSeededOnceReusedWithItsGeneratedPasswordAndAnotherPasswordIsRefusedInOneLineUntilReset()
     {
-        await Containers.RequireAsync(Ct);
+        await _container.RequireWithVolumeInRamAsync(Ct);
 
         // No password given: Aspire generates one and keeps it in this test's user secrets, as it does for a user.
         var first = await _apps.RunUntilWorkerEndsAsync(_container.Args(), Ct);

@@ -15,7 +15,7 @@ public sealed class ContainerSeedFailureTests : IAsyncDisposable
     [Fact]
     public async Task AFailingSeedScriptEndsTheRunWithPsqlsErrorAndTheFix()
     {
-        await Containers.RequireAsync(Ct);
+        await _container.RequireWithVolumeInRamAsync(Ct);
         await File.WriteAllTextAsync(_seed.Combine("01-broken.sql"), "SELEC 1;", Ct);
 
         var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(_container.Args($"--Postgres:SeedDirectory={_seed.Path}", "--RunOnce=true"), s_runTimeout, Ct);

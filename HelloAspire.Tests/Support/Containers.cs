@@ -100,6 +100,28 @@ public sealed class ContainerApp : IAsyncDisposable
     // Set once the test uses the runtime: a test skipped for want of one has nothing to remove, and no runtime to ask.
     private bool _used;
 
+    // The directory behind the volume, when the test made the volume itself (RequireWithVolumeInRamAsync).
+    private TemporaryDirectory? _volumeDirectory;
+
+    /// <summary>
+    /// <see cref="Containers.RequireAsync"/>, then, on Podman, makes the test's volume before DCP would: a named volume
+    /// bound to a directory of the test's own in the suite's temporary folder, which ./test.sh keeps in RAM, as it does
+    /// local mode's data. Aspire and DCP use it as they would their own (DCP creates a volume only when it is missing);
+    /// only the disk writes of each new volume's initdb go. A test of DCP's own volume does not call this.
+    /// </summary>
+    public async Task RequireWithVolumeInRamAsync(CancellationToken cancellationToken)
+    {
+        await Containers.RequireAsync(cancellationToken);
+        if (Containers.Runtime != "podman")
+        {
+            return;
+        }
+
+        _used = true;
+        _volumeDirectory = new TemporaryDirectory();
+        await Containers.RunCheckedAsync(["volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", $"device={_volumeDirectory.Path}", Volume], cancellationToken);
+    }
+
     /// <summary>Container mode on the test image, with this test's identity; the Node.js client off unless asked for.</summary>
     public string[] Args(params string[] more)
     {
@@ -129,8 +151,15 @@ public sealed class ContainerApp : IAsyncDisposable
             await Containers.RunAsync(["rm", "--force", "--volumes", container], CancellationToken.None);
         }
 
+        if (_volumeDirectory is not null)
+        {
+            // The container's postgres user owns the files (a sub-uid under rootless Podman): emptied from inside a container.
+            await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, CancellationToken.None);
+        }
+
         // --force: a container that still uses the volume (an AppHost that failed half-way) goes with it.
         await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
+        _volumeDirectory?.Dispose();
         var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", _userSecretsId);
         if (Directory.Exists(secrets))
         {
