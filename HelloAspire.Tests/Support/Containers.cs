@@ -151,19 +151,24 @@ public sealed class ContainerApp : IAsyncDisposable
             await Containers.RunAsync(["rm", "--force", "--volumes", container], CancellationToken.None);
         }
 
-        if (_volumeDirectory is not null)
+        try
         {
-            // The container's postgres user owns the files (a sub-uid under rootless Podman): emptied from inside a container.
-            await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, CancellationToken.None);
+            if (_volumeDirectory is not null)
+            {
+                // The container's postgres user owns the files (a sub-uid under rootless Podman): emptied from inside a container.
+                await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, CancellationToken.None);
+            }
         }
-
-        // --force: a container that still uses the volume (an AppHost that failed half-way) goes with it.
-        await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
-        _volumeDirectory?.Dispose();
-        var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", _userSecretsId);
-        if (Directory.Exists(secrets))
+        finally
         {
-            Directory.Delete(secrets, recursive: true);
+            // --force: a container that still uses the volume (an AppHost that failed half-way) goes with it.
+            await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
+            _volumeDirectory?.Dispose();
+            var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", _userSecretsId);
+            if (Directory.Exists(secrets))
+            {
+                Directory.Delete(secrets, recursive: true);
+            }
         }
     }
 }
