@@ -10,9 +10,10 @@ namespace HelloAspire.AppHost.Database;
 /// (which Aspire would otherwise wait on forever, without a word: aspire#5399) is reported as one error line on the
 /// AppHost's console and in the server's log, naming the cause and the fix. A refused password also stops the
 /// container: the dashboard shows it stopped, not running and unhealthy, and its Reset data can start it afresh.
-/// The server's log is read only while a start is unsettled: while anything subscribes to a container's log, Aspire
-/// holds back every resource's state changes for up to 5 s each time that container stops, waiting for its log to be
-/// complete, which DCP never reports for a stopped container.
+/// While a start is unsettled, the watch subscribes to the server's log: with a subscriber, Aspire publishes a
+/// container's end only after reading its log up to then, so the failure report sees the last lines. Once the start
+/// has settled it lets go: Aspire does that read (up to 5 s, holding back every resource's state changes) at each stop
+/// of a container with a subscriber, as DCP never reports a stopped container's log complete.
 /// </summary>
 internal sealed partial class ContainerStartWatch(
     ContainerStartWatch.Target target,
@@ -31,13 +32,12 @@ internal sealed partial class ContainerStartWatch(
 
     // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
     private const string InvalidPassword = "28P01";
-    private const int KeptLines = 20;
-
-    private readonly Queue<string> _lastLines = new();
+    private const int ReportedLines = 20;
+    private static readonly TimeSpan s_backlogWait = TimeSpan.FromSeconds(2);
 
     // The current start's subscription to the server's log (null once that start has settled), and its task.
-    private CancellationTokenSource? _keeping;
-    private Task _kept = Task.CompletedTask;
+    private CancellationTokenSource? _subscription;
+    private Task _subscribed = Task.CompletedTask;
 
     /// <summary>
     /// Watches from before the start until the AppHost stops. Not a hosted service: those start only once every
@@ -62,7 +62,7 @@ internal sealed partial class ContainerStartWatch(
             // Asked now (dcp info, when no runtime is configured), not while a failure waits to be reported: a run
             // that ends with its clients could be gone by then.
             _ = target.Runtime;
-            KeepLastLines(stoppingToken);
+            SubscribeToLog(stoppingToken);
             await WatchStartsAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -72,48 +72,37 @@ internal sealed partial class ContainerStartWatch(
         }
     }
 
-    private void KeepLastLines(CancellationToken stoppingToken)
+    private void SubscribeToLog(CancellationToken stoppingToken)
     {
-        if (_keeping is null)
+        if (_subscription is null)
         {
-            _keeping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            _kept = KeepLastLinesAsync(_keeping.Token);
+            _subscription = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            _subscribed = ReadLogAsync(_subscription.Token);
         }
     }
 
     /// <summary>Ends the subscription once the start has settled (and so before the watch stops the container).</summary>
-    private async Task StopKeepingAsync()
+    private async Task UnsubscribeFromLogAsync()
     {
-        if (_keeping is { } keeping)
+        if (_subscription is { } subscription)
         {
-            _keeping = null;
-            await keeping.CancelAsync();
-            await _kept;
-            keeping.Dispose();
+            _subscription = null;
+            await subscription.CancelAsync();
+            await _subscribed;
+            subscription.Dispose();
         }
     }
 
-    private async Task KeepLastLinesAsync(CancellationToken keepingToken)
+    /// <summary>The subscription itself: the report reads the lines it needs from the backlog (<see cref="LastLinesAsync"/>).</summary>
+    private async Task ReadLogAsync(CancellationToken subscriptionToken)
     {
         try
         {
-            await foreach (var batch in resourceLogs.WatchAsync(target.Server).WithCancellation(keepingToken))
+            await foreach (var _ in resourceLogs.WatchAsync(target.Server).WithCancellation(subscriptionToken))
             {
-                lock (_lastLines)
-                {
-                    // DCP's own report of a failed start is one entry of many lines, each marked [sys].
-                    foreach (var line in batch.SelectMany(l => Timestamps().Replace(RunOnce.RunOnceConsoleService.Plain(l.Content), "").Split('\n')))
-                    {
-                        _lastLines.Enqueue(line.Replace("[sys]", "", StringComparison.Ordinal).Trim(' ', '\'', '\r'));
-                        while (_lastLines.Count > KeptLines)
-                        {
-                            _lastLines.Dequeue();
-                        }
-                    }
-                }
             }
         }
-        catch (OperationCanceledException) when (keepingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (subscriptionToken.IsCancellationRequested)
         {
             // The start has settled, or the AppHost is stopping.
         }
@@ -137,7 +126,7 @@ internal sealed partial class ContainerStartWatch(
                 if (state == KnownResourceStates.Starting)
                 {
                     settled = false;
-                    KeepLastLines(stoppingToken);
+                    SubscribeToLog(stoppingToken);
                 }
                 else if (settled)
                 {
@@ -146,19 +135,19 @@ internal sealed partial class ContainerStartWatch(
                 else if (snapshot.HealthStatus == HealthStatus.Healthy)
                 {
                     settled = true;
-                    await StopKeepingAsync();
+                    await UnsubscribeFromLogAsync();
                 }
                 else if (state == KnownResourceStates.Running && snapshot.HealthReports.Any(r => r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true))
                 {
                     settled = true;
-                    await StopKeepingAsync();
+                    await UnsubscribeFromLogAsync();
                     await StopForPasswordAsync(stoppingToken);
                 }
                 else if (state == KnownResourceStates.FailedToStart || (state is not null && KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
                 {
                     settled = true;
-                    ReportFailedStart(state, snapshot.ExitCode);
-                    await StopKeepingAsync();
+                    await ReportFailedStartAsync(state, snapshot.ExitCode, stoppingToken);
+                    await UnsubscribeFromLogAsync();
                 }
             }
         }
@@ -168,7 +157,7 @@ internal sealed partial class ContainerStartWatch(
         }
         finally
         {
-            await StopKeepingAsync();
+            await UnsubscribeFromLogAsync();
         }
     }
 
@@ -190,9 +179,9 @@ internal sealed partial class ContainerStartWatch(
         EndIfRunOnce();
     }
 
-    private void ReportFailedStart(string state, int? exitCode)
+    private async Task ReportFailedStartAsync(string state, int? exitCode, CancellationToken stoppingToken)
     {
-        var cause = LastErrorLine() is { } line ? $": {line}" : "";
+        var cause = LastErrorLine(await LastLinesAsync(stoppingToken)) is { } line ? $": {line}" : "";
         Report(state == KnownResourceStates.FailedToStart
             ? $"{target.Server.Name}: {target.Runtime} could not start a container from {target.Image}{cause}. " +
                 $"Fix: check that {target.Runtime} can run it ('{target.Runtime} run --rm {target.Image} postgres --version'), " +
@@ -231,13 +220,39 @@ internal sealed partial class ContainerStartWatch(
     /// (the server's own log line for the same error comes on another stream, in either order); else the server's
     /// ERROR or FATAL; else its last line.
     /// </summary>
-    private string? LastErrorLine()
+    private static string? LastErrorLine(List<string> lines)
     {
-        lock (_lastLines)
+        var errors = lines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
+        return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? lines.LastOrDefault(l => l.Length > 0);
+    }
+
+    /// <summary>
+    /// The last lines of the server's log so far, without timestamps and DCP's [sys] marks (DCP's own report of a
+    /// failed start is one entry of many lines). Read from a second subscription's backlog, taken at once: while the
+    /// start's subscription lasts, Aspire keeps every line in that backlog before it hands the line on, and so before
+    /// it publishes the end that this report follows (the first subscription's lines may not have been read yet).
+    /// </summary>
+    private async Task<List<string>> LastLinesAsync(CancellationToken stoppingToken)
+    {
+        var lines = new List<string>();
+        // The backlog comes at once; a log with no line at all yields nothing until the next line, so the wait is bounded.
+        using var backlogWait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        backlogWait.CancelAfter(s_backlogWait);
+        try
         {
-            var errors = _lastLines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
-            return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? _lastLines.LastOrDefault(l => l.Length > 0);
+            await foreach (var backlog in resourceLogs.WatchAsync(target.Server).WithCancellation(backlogWait.Token))
+            {
+                lines.AddRange(backlog.SelectMany(l => Timestamps().Replace(RunOnce.RunOnceConsoleService.Plain(l.Content), "").Split('\n'))
+                    .Select(line => line.Replace("[sys]", "", StringComparison.Ordinal).Trim(' ', '\'', '\r')));
+                break;
+            }
         }
+        catch (OperationCanceledException) when (backlogWait.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            // No line at all: the report goes without one.
+        }
+
+        return lines.TakeLast(ReportedLines).ToList();
     }
 
     /// <summary>A line of PostgreSQL's own log (log_line_prefix '%m [%p] '): a timestamp with its time zone, then the process id.</summary>
