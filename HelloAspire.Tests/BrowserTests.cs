@@ -55,6 +55,11 @@ public sealed partial class BrowserTests : IDisposable
         });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
         page.SetDefaultTimeout(PageTimeoutMs);
+        // What the browser itself says (script errors, failed requests, a lost circuit): a blank page has no text to show.
+        var browserLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Console += (_, message) => browserLog.Enqueue($"console {message.Type}: {message.Text}");
+        page.PageError += (_, error) => browserLog.Enqueue($"page error: {error}");
+        page.RequestFailed += (_, request) => browserLog.Enqueue($"request failed: {request.Method} {request.Url} ({request.Failure})");
         var dashboard = login.GetLeftPart(UriPartial.Authority);
 
         await page.GotoAsync(login.ToString());
@@ -103,7 +108,11 @@ public sealed partial class BrowserTests : IDisposable
                 {
                     await Screenshot(page, screenshots, $"failed-{screenshot}");
                     var text = await page.InnerTextAsync("body");
-                    throw new TimeoutException($"{ex.Message}{Environment.NewLine}The page {page.Url} (failed-{screenshot} in {screenshots}) showed:{Environment.NewLine}{text[..Math.Min(text.Length, 3000)]}", ex);
+                    var html = await page.ContentAsync();
+                    throw new TimeoutException(
+                        $"{ex.Message}{Environment.NewLine}The page {page.Url} (failed-{screenshot} in {screenshots}) showed:{Environment.NewLine}{text[..Math.Min(text.Length, 3000)]}" +
+                        $"{Environment.NewLine}Its HTML ({html.Length} characters) begins:{Environment.NewLine}{html[..Math.Min(html.Length, 1500)]}" +
+                        $"{Environment.NewLine}The browser's messages, last 30:{Environment.NewLine}{string.Join(Environment.NewLine, browserLog.TakeLast(30))}", ex);
                 }
             }
         }
