@@ -120,9 +120,9 @@ public sealed partial class BrowserTests : IDisposable
         }
 
         // Aspire 13.6.5's dashboard sometimes ends a page's circuit with an unhandled exception under this machine's
-        // load (seen twice in about twenty suite runs): the page then shows "An unhandled error has occurred. Reload"
-        // and nothing more. A user reloads, as the banner asks, and so does the test, once per wait, saying so and why
-        // in the test's output; a page that still does not show what is awaited fails the test.
+        // load (once in 28 suite runs, and probably once more as a blank page): the page then shows "An unhandled
+        // error has occurred. Reload" and nothing more. A user reloads, as the banner asks, and so does the test, once
+        // per wait, saying so and why in the test's output; a page that still does not show what is awaited fails.
         async Task WaitOrReloadAsync(ILocator locator)
         {
             var circuitEnded = page.Locator("#blazor-error-ui:visible");
