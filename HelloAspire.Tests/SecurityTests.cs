@@ -16,7 +16,7 @@ public sealed class SecurityTests : IAsyncDisposable
         var app = await _apps.StartAsync(HelloApp.LocalModeWithPassword(_apps.Data.Path, Password), ct);
         await app.WaitForWorkerToEndAsync(ct);
 
-        var commandLines = ProcessCommandLines();
+        var commandLines = ProcessCommandLines.Read();
         var logs = await app.LogsOfAsync("postgres", ct) + await app.LogsOfAsync("worker", ct);
         var port = int.Parse(File.ReadLines(_apps.Data.Combine("pgdata", "postmaster.pid")).ElementAt(3), System.Globalization.CultureInfo.InvariantCulture);
         var listeners = ListeningAddresses(port);
@@ -26,24 +26,6 @@ public sealed class SecurityTests : IAsyncDisposable
         Assert.DoesNotContain(commandLines, line => line.Contains(Password, StringComparison.Ordinal));
         Assert.DoesNotContain(Password, logs);
         Assert.Equal(["127.0.0.1"], listeners);
-    }
-
-    private static List<string> ProcessCommandLines()
-    {
-        var lines = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
-        {
-            try
-            {
-                lines.Add(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // The process ended while we read.
-            }
-        }
-
-        return lines;
     }
 
     /// <summary>The local addresses of sockets listening on the port, from /proc/net/tcp and tcp6 (no traffic sent).</summary>

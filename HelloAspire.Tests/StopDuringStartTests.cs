@@ -18,12 +18,13 @@ public sealed class StopDuringStartTests : IAsyncDisposable
     public async Task AStopDuringTheFirstStartsSeedEndsItsServerInOneLineAndTheNextRunSeedsAfresh()
     {
         var ct = TestContext.Current.CancellationToken;
-        await File.WriteAllTextAsync(_seed.Combine("01-slow.sql"), "SELECT pg_sleep(120);", ct);
+        var script = _seed.Combine("01-slow.sql");
+        await File.WriteAllTextAsync(script, "SELECT pg_sleep(120);", ct);
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}"));
         var console = new AppHostConsole(appHost);
         // The first start's init server runs the seed (psql, on the script), which sleeps.
-        Assert.True(await PostmasterPidFile.PollUntilAsync(() => IsRunning(_seed.Combine("01-slow.sql")), HelloApp.StartTimeout, ct),
+        Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.Read().Any(line => line.Contains(script, StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
             $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
 
         var initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
@@ -41,20 +42,6 @@ public sealed class StopDuringStartTests : IAsyncDisposable
         Assert.Contains("did not finish; initializing it again", next.PostgresLog);
         Assert.Contains("Hello world", next.WorkerLog);
     }
-
-    /// <summary>Whether a process runs with <paramref name="argument"/> on its command line.</summary>
-    private static bool IsRunning(string argument) =>
-        Directory.EnumerateDirectories("/proc").Any(process =>
-        {
-            try
-            {
-                return File.ReadAllText(Path.Combine(process, "cmdline")).Contains(argument, StringComparison.Ordinal);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return false; // not a process, or one that has just ended
-            }
-        });
 
     public async ValueTask DisposeAsync()
     {
