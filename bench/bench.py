@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Time-to-hello benchmark: HelloAspire's AppHost against an empty Aspire app and the bare PostgreSQL floor, in one run.
 
-    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only]
+    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only]
 
 Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/EmptyAspireApp: the
 same Aspire packages and service defaults, a worker that logs a line and exits; and against the floor), the peak
 memory of the AppHost's whole process tree, the first-ever start (a new home: no cache of any kind), the seed-scale
-ratio, and the test suite's wall time and time per test class. What is compared runs in alternation (floor, app, floor,
+ratio, the test suite's wall time and time per test class, and the time of the tests that existed when issue 14
+was filed (bench/issue14-tests.txt), run alone. What is compared runs in alternation (floor, app, floor,
 app, ...) and each ratio is the median of the ratios within a round, so a drift of the machine's speed during the
 run moves both sides of a ratio alike. Needs what ./test.sh installs; builds Release first
 (not timed). Every data directory it makes is its own and is deleted at the end.
@@ -30,6 +31,7 @@ APPHOST = os.path.join(ROOT, "HelloAspire.AppHost")
 # Aspire's own fixed cost: the same packages, worker launch and run-once exit, no PostgreSQL (bench/EmptyAspireApp).
 EMPTY_APPHOST = os.path.join(ROOT, "bench", "EmptyAspireApp", "EmptyAspireApp.AppHost")
 HELLO_SEED = os.path.join(ROOT, "seed", "01-hello.sql")
+ISSUE14_TESTS = os.path.join(ROOT, "bench", "issue14-tests.txt")
 AS_ROOT = os.geteuid() == 0
 
 
@@ -382,12 +384,58 @@ def per_class(trx):
         print(f"    {cls:<36} {count:3d} tests  {total:6.1f} s")
 
 
+def run_tests(what, filters=()):
+    """Runs tests as ./test.sh does; returns the wall time, the results file and their folder (the caller removes it)."""
+    started = time.perf_counter()
+    results_dir = tempfile.mkdtemp(prefix="helloaspire-bench-suite-")
+    # As ./test.sh runs it: the browser and container tests required, not skipped (the tests give Podman the
+    # project's settings themselves).
+    suite_env = dict(os.environ, HELLOASPIRE_REQUIRE_CONTAINERS="1", HELLOASPIRE_REQUIRE_BROWSER="1")
+    # And like ./test.sh, with the tests' temporary data in RAM when /dev/shm is a tmpfs.
+    suite_tmp = None
+    if "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK) and any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in open("/proc/mounts")):
+        suite_tmp = tempfile.mkdtemp(prefix="helloaspire-tests.", dir="/dev/shm")
+        os.chmod(suite_tmp, 0o1777)
+        suite_env["TMPDIR"] = suite_tmp
+    try:
+        suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
+                                "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx", *filters],
+                               capture_output=True, text=True, env=suite_env)
+    finally:
+        if suite_tmp:
+            shutil.rmtree(suite_tmp)
+    wall = time.perf_counter() - started
+    trx = os.path.join(results_dir, "suite.trx")
+    if suite.returncode != 0:
+        with open(os.path.join(results_dir, "suite.log"), "w") as f:
+            f.write(suite.stdout + suite.stderr)
+        failed = re.findall(r'testName="([^"]+)"[^>]*outcome="Failed"', open(trx).read()) if os.path.exists(trx) else []
+        sys.exit(f"error: {what} failed (exit {suite.returncode}), so its time is not reported. Failed: "
+                 f"{', '.join(failed) or 'see the log'}. Output and results kept in {results_dir}.")
+    return wall, trx, results_dir
+
+
+def suite_rows():
+    """The whole suite with its time per class, then the tests issue 14 counted, alone."""
+    wall, trx, results_dir = run_tests("the test suite")
+    print(f"\n  test suite: {wall:.1f} s   (target <= 90)")
+    per_class(trx)
+    shutil.rmtree(results_dir)
+    names = [line.strip() for line in open(ISSUE14_TESTS) if line.strip() and not line.startswith("#")]
+    wall, trx, results_dir = run_tests("the tests that existed when issue 14 was filed", [arg for name in names for arg in ("--filter-method", f"*.{name}")])
+    cases = len(re.findall(r"<UnitTestResult ", open(trx).read()))
+    print(f"  the tests that existed when issue 14 was filed ({os.path.relpath(ISSUE14_TESTS, ROOT)}: {len(names)} methods, {cases} cases "
+          f"today), alone: {wall:.1f} s   (target <= 45)")
+    shutil.rmtree(results_dir)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed-mb", type=int, default=100)
     parser.add_argument("--skip-suite", action="store_true")
     parser.add_argument("--warm-only", action="store_true", help="only the warm rows, with and without the kept-running server")
+    parser.add_argument("--suite-only", action="store_true", help="only the test suite's rows")
     args = parser.parse_args()
 
     print("Building (Release, not timed) ...", flush=True)
@@ -401,6 +449,9 @@ def main():
     no_cert = {"ASPIRE_DCP_USE_DEVELOPER_CERTIFICATE": "false"}
     if args.warm_only:
         measure_warm(args.runs, results, no_cert)
+        return
+    if args.suite_only:
+        suite_rows()
         return
     app_cold()  # makes the template cluster, if this machine has none yet (not timed)
     measure(args.runs, [("floor-cold", floor_cold), ("cold", app_cold), ("empty app", empty_app),
@@ -436,35 +487,7 @@ def main():
             shutil.rmtree(seed_dir)
 
     if not args.skip_suite:
-        started = time.perf_counter()
-        results_dir = tempfile.mkdtemp(prefix="helloaspire-bench-suite-")
-        # As ./test.sh runs it: the browser and container tests required, not skipped (the tests give Podman the
-        # project's settings themselves).
-        suite_env = dict(os.environ, HELLOASPIRE_REQUIRE_CONTAINERS="1", HELLOASPIRE_REQUIRE_BROWSER="1")
-        # And like ./test.sh, with the tests' temporary data in RAM when /dev/shm is a tmpfs.
-        suite_tmp = None
-        if "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK) and any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in open("/proc/mounts")):
-            suite_tmp = tempfile.mkdtemp(prefix="helloaspire-tests.", dir="/dev/shm")
-            os.chmod(suite_tmp, 0o1777)
-            suite_env["TMPDIR"] = suite_tmp
-        try:
-            suite = subprocess.run(["dotnet", "test", "--project", os.path.join(ROOT, "HelloAspire.Tests"), "-c", "Release", "--no-build",
-                                    "--results-directory", results_dir, "--report-xunit-trx", "--report-xunit-trx-filename", "suite.trx"],
-                                   capture_output=True, text=True, env=suite_env)
-        finally:
-            if suite_tmp:
-                shutil.rmtree(suite_tmp)
-        if suite.returncode != 0:
-            with open(os.path.join(results_dir, "suite.log"), "w") as f:
-                f.write(suite.stdout + suite.stderr)
-            trx = os.path.join(results_dir, "suite.trx")
-            failed = re.findall(r'testName="([^"]+)"[^>]*outcome="Failed"', open(trx).read()) if os.path.exists(trx) else []
-            sys.exit(f"error: the test suite failed (exit {suite.returncode}), so its time is not reported. Failed: "
-                     f"{', '.join(failed) or 'see the log'}. Output and results kept in {results_dir}.")
-        print(f"\n  test suite: {time.perf_counter() - started:.1f} s   (target <= 90)")
-        per_class(os.path.join(results_dir, "suite.trx"))
-        shutil.rmtree(results_dir)
-
+        suite_rows()
 
 if __name__ == "__main__":
     main()
