@@ -3,32 +3,55 @@ namespace HelloAspire.AppHost.Database;
 /// <summary>
 /// Whether a container runtime can get an image: it is in the runtime's store (<c>image inspect</c>), or its registry
 /// answers (any HTTP answer from <c>https://&lt;registry&gt;/v2/</c>, as every registry serves it). Both cost at most a
-/// few seconds, and only when a container is about to be chosen or started. A registry that is slow to answer (a busy
+/// few seconds, and only when the app may choose or start a container. A registry that is slow to answer (a busy
 /// machine, a far mirror) is <see cref="Unanswered"/>, not known to be unreachable.
 /// </summary>
 public sealed record ContainerImageProbe(bool IsAvailable, string Description, bool Unanswered = false)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(3);
 
-    public static ContainerImageProbe Run(string runtime, string reference)
+    public static ContainerImageProbe Run(string runtime, string reference) =>
+        Run(runtime, reference, new RegistryCheck(RegistryOf(reference)));
+
+    /// <summary>As <see cref="Run(string, string)"/>, with a registry check that other runtimes' checks share (it runs once).</summary>
+    public static ContainerImageProbe Run(string runtime, string reference, RegistryCheck registry)
     {
-        if (IsInStore(runtime, reference))
+        switch (IsInStore(runtime, reference))
         {
-            return new(true, $"{reference} is in {runtime}'s image store");
+            case true:
+                return new(true, $"{reference} is in {runtime}'s image store");
+            case null:
+                return new(false, $"{runtime} is not installed");
         }
 
-        var registry = RegistryOf(reference);
-        try
+        return registry.Failure is not { } failure
+            ? new(true, $"{reference} can be pulled from {registry.Host}")
+            : new(false, $"{reference} is not in {runtime}'s image store and its registry {registry.Host} cannot be reached ({failure.Why})", failure.Unanswered);
+    }
+
+    /// <summary>Whether a registry answers (any HTTP answer from <c>https://&lt;registry&gt;/v2/</c>), asked once, when first needed.</summary>
+    public sealed class RegistryCheck(string host)
+    {
+        private readonly Lazy<(string Why, bool Unanswered)?> _failure = new(() => Ask(host));
+
+        public string Host => host;
+
+        /// <summary>Why the registry cannot be reached, or null when it answered.</summary>
+        public (string Why, bool Unanswered)? Failure => _failure.Value;
+
+        private static (string Why, bool Unanswered)? Ask(string host)
         {
-            using var client = new HttpClient { Timeout = s_timeout };
-            using var answer = client.Send(new HttpRequestMessage(HttpMethod.Get, $"https://{registry}/v2/"));
-            return new(true, $"{reference} can be pulled from {registry}");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            var unanswered = ex is TaskCanceledException;
-            var why = unanswered ? $"no answer within {s_timeout.TotalSeconds:0} s" : (ex.InnerException ?? ex).Message;
-            return new(false, $"{reference} is not in {runtime}'s image store and its registry {registry} cannot be reached ({why})", unanswered);
+            try
+            {
+                using var client = new HttpClient { Timeout = s_timeout };
+                using var answer = client.Send(new HttpRequestMessage(HttpMethod.Get, $"https://{host}/v2/"));
+                return null;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                var unanswered = ex is TaskCanceledException;
+                return (unanswered ? $"no answer within {s_timeout.TotalSeconds:0} s" : (ex.InnerException ?? ex).Message, unanswered);
+            }
         }
     }
 
@@ -49,6 +72,12 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description, b
 
     public const string DockerHubRegistry = "registry-1.docker.io";
 
-    private static bool IsInStore(string runtime, string reference) =>
-        ProbeCommand.Run(runtime, ["image", "inspect", "--format", "{{.Id}}", reference], s_timeout) is { ExitCode: 0 };
+    /// <summary>True when the image is in the runtime's store; null when the runtime's command is not on the PATH.</summary>
+    private static bool? IsInStore(string runtime, string reference) =>
+        ProbeCommand.Run(runtime, ["image", "inspect", "--format", "{{.Id}}", reference], s_timeout) switch
+        {
+            { Started: false } => null,
+            { Finished: true, ExitCode: 0 } => true,
+            _ => false,
+        };
 }

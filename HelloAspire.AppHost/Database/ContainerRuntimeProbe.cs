@@ -23,17 +23,20 @@ public sealed record ContainerRuntimeProbe(bool IsHealthy, string Description, s
 
         var runtime = ConfiguredRuntime(builder.Configuration);
         string[] arguments = string.IsNullOrEmpty(runtime) ? ["info"] : ["info", "--container-runtime", runtime];
-        return ProbeCommand.Run(dcp, arguments, s_timeout) is { } info
-            ? Parse(info.Output)
-            : new(false, $"'dcp info' did not answer within {s_timeout.TotalSeconds:0} s");
+        return ProbeCommand.Run(dcp, arguments, s_timeout) switch
+        {
+            { Finished: true } info => Parse(info.Output),
+            { Started: false } => new(false, $"Aspire's orchestrator (DCP) at '{dcp}' could not be started, so no container runtime could be checked"),
+            _ => new(false, $"'dcp info' did not answer within {s_timeout.TotalSeconds:0} s"),
+        };
     }
 
     /// <summary>
     /// The runtime DCP runs containers with: the configured one, else the one <paramref name="probe"/> found (DCP takes
     /// podman when docker is missing), else docker. Worked out when first needed, from the app's one probe.
     /// </summary>
-    public static Lazy<string> RuntimeName(IConfiguration configuration, Lazy<ContainerRuntimeProbe> probe) =>
-        new(() => ConfiguredRuntime(configuration) ?? probe.Value.Runtime ?? "docker");
+    public static Lazy<string> RuntimeName(IConfiguration configuration, ContainerProbes probe) =>
+        new(() => ConfiguredRuntime(configuration) ?? probe.Runtime.Runtime ?? "docker");
 
     /// <summary>The container runtime Aspire is told to use, as DCP reads it; null when none is set.</summary>
     public static string? ConfiguredRuntime(IConfiguration configuration) =>

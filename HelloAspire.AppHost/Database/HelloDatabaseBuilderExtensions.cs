@@ -24,15 +24,15 @@ public static partial class HelloDatabaseBuilderExtensions
         string databaseName)
     {
         var settings = HelloDatabaseSettings.Read(builder.Configuration, builder.AppHostDirectory);
-        // Asked at most once (dcp info), by whichever needs it first: auto mode's choice, the image check, the runtime's name.
-        var runtime = new Lazy<ContainerRuntimeProbe>(() => ContainerRuntimeProbe.Run(builder));
+        // Each asked at most once, by whichever needs it first: auto mode's choice, the image check, the runtime's name.
+        var probes = ContainerProbes.For(builder, settings.ImageReference);
         var choice = PostgresModeSelector.Choose(
             settings.Mode,
             builder.ExecutionContext.IsPublishMode ? settings.PublishAs : null,
             databaseName,
             hasConnectionString: !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(databaseName)),
-            () => runtime.Value,
-            healthy => ContainerImageProbe.Run(healthy.Runtime!, settings.ImageReference),
+            () => probes.Runtime,
+            healthy => probes.Image(healthy.Runtime!),
             () => PostgresInstallation.Find(settings.BinDirectory, PostgresInstallation.DefaultCandidates()));
 
         var (database, dataLocation) = choice.Mode switch
@@ -40,7 +40,7 @@ public static partial class HelloDatabaseBuilderExtensions
             // Published: a secret connection-string parameter that azd asks for (a managed server such as Azure Database for PostgreSQL).
             PostgresMode.Existing when builder.ExecutionContext.IsPublishMode => (builder.AddConnectionString(databaseName), $"the managed server in the secret parameter '{databaseName}'"),
             PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName), $"the server in ConnectionStrings:{databaseName}"),
-            PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings, runtime, checkImage: settings.Mode == PostgresMode.Container),
+            PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings, probes, checkImage: settings.Mode == PostgresMode.Container),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
             _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
         };
@@ -70,7 +70,7 @@ public static partial class HelloDatabaseBuilderExtensions
             .ExcludeFromManifest();
 
     private static (IResourceBuilder<IResourceWithConnectionString>, string DataLocation) AddContainerDatabase(
-        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings, Lazy<ContainerRuntimeProbe> runtime, bool checkImage)
+        this IDistributedApplicationBuilder builder, string serverName, string databaseName, HelloDatabaseSettings settings, ContainerProbes probes, bool checkImage)
     {
         var server = builder.AddPostgres(serverName)
             .WithConfiguredImage(settings.Image)
@@ -86,7 +86,7 @@ public static partial class HelloDatabaseBuilderExtensions
         {
             // Chosen explicitly: a runtime that cannot get the image stops the start with one line, instead of a pull
             // error in the container's log and clients that fail to start.
-            builder.Eventing.Subscribe<BeforeStartEvent>((e, _) => EnsureImageCanBeHadAsync(e, runtime.Value, settings));
+            builder.Eventing.Subscribe<BeforeStartEvent>((e, _) => EnsureImageCanBeHadAsync(e, probes, settings));
         }
 
         if (settings.Lifetime == ServerLifetime.Persistent)
@@ -94,7 +94,7 @@ public static partial class HelloDatabaseBuilderExtensions
             server.WithLifetime(ContainerLifetime.Persistent);
         }
 
-        var runtimeName = ContainerRuntimeProbe.RuntimeName(builder.Configuration, runtime);
+        var runtimeName = ContainerRuntimeProbe.RuntimeName(builder.Configuration, probes);
         var volume = settings.TemporaryData ? null : server.WithDataVolume().Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
         // Aspire waits without end on a container that never becomes healthy; this says why, and what to do.
         ContainerStartWatch.StartBeforeResources(builder, new(server.Resource, runtimeName, settings.ImageReference, volume, settings.SeedDirectory));
@@ -124,9 +124,9 @@ public static partial class HelloDatabaseBuilderExtensions
     /// Refuses the start when the image surely cannot be had. A registry that is only slow to answer gets its chance:
     /// the pull goes ahead, and if it fails, <see cref="ContainerStartWatch"/> says so in one line.
     /// </summary>
-    private static Task EnsureImageCanBeHadAsync(BeforeStartEvent e, ContainerRuntimeProbe runtime, HelloDatabaseSettings settings)
+    private static Task EnsureImageCanBeHadAsync(BeforeStartEvent e, ContainerProbes probes, HelloDatabaseSettings settings)
     {
-        if (runtime is { IsHealthy: true, Runtime: { } name } && ContainerImageProbe.Run(name, settings.ImageReference) is { IsAvailable: false } image)
+        if (probes.Runtime is { IsHealthy: true, Runtime: { } name } && probes.Image(name) is { IsAvailable: false } image)
         {
             if (image.Unanswered)
             {

@@ -8,8 +8,8 @@ namespace HelloAspire.AppHost.Database;
 /// </summary>
 internal static class ProbeCommand
 {
-    /// <summary>Its exit code and standard output; null when it could not be started or did not finish within <paramref name="timeout"/>.</summary>
-    public static (int ExitCode, string Output)? Run(string command, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>How it ended: not started (the command is not on the PATH), killed at <paramref name="timeout"/>, or its exit code and standard output.</summary>
+    public static ProbeResult Run(string command, IEnumerable<string> arguments, TimeSpan timeout)
     {
         var startInfo = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -25,14 +25,16 @@ internal static class ProbeCommand
             if (!process.WaitForExit(timeout))
             {
                 process.Kill();
-                return null;
+                return new(Started: true, Finished: false, -1, "");
             }
 
-            return (process.ExitCode, output.Result);
+            return new(Started: true, Finished: true, process.ExitCode, output.Result);
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return null; // the command is not on the PATH
+            return new(Started: false, Finished: false, -1, ""); // the command is not on the PATH
         }
     }
 }
+
+internal sealed record ProbeResult(bool Started, bool Finished, int ExitCode, string Output);
