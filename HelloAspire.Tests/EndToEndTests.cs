@@ -27,25 +27,34 @@ public sealed class EndToEndTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task SecondStartOnKeptDataDoesNotSeedAgainAndStillSaysHello()
+    public async Task SecondStartOnKeptDataDoesNotSeedAgainCreatesOnlyADatabaseDeclaredSinceAndStillSaysHello()
     {
         var ct = TestContext.Current.CancellationToken;
-        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, HelloApp.WithDatabase("inventory"));
         Assert.Equal(0, (await first.WaitForWorkerToEndAsync(ct)).ExitCode);
+        var firstLog = await first.LogsOfAsync("postgres", ct);
         await _apps.StopAsync(first, ct);
 
-        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, builder =>
+        {
+            HelloApp.WithDatabase("inventory")(builder);
+            HelloApp.WithDatabase("reports")(builder);
+        });
         var worker = await second.WaitForWorkerToEndAsync(ct);
         var workerLog = await second.LogsOfAsync("worker", ct);
         var postgresLog = await second.LogsOfAsync("postgres", ct);
         var rows = await CountHelloRowsAsync(second, ct);
         await _apps.StopAsync(second, ct);
 
+        // New data gets every declared database from the private init server, before the seed and the real start.
+        var seeding = firstLog.IndexOf("Seed: running", StringComparison.Ordinal);
+        Assert.InRange(firstLog.IndexOf("Created database \"inventory\".", StringComparison.Ordinal), 0, seeding);
         Assert.Equal(0, worker.ExitCode);
         Assert.Contains("Hello world", workerLog);
         Assert.Contains("Using the kept data", postgresLog);
         Assert.DoesNotContain("Seed: running", postgresLog);
-        Assert.DoesNotContain("Created database", postgresLog);
+        Assert.Equal(["Created database \"reports\"."], postgresLog.Split(Environment.NewLine)
+            .Select(line => line.IndexOf("Created database", StringComparison.Ordinal) is var at and >= 0 ? line[at..].Trim() : null).OfType<string>());
         Assert.Equal(1, rows);
     }
 

@@ -224,8 +224,8 @@ internal sealed class LocalPostgresStart(
     }
 
     /// <summary>
-    /// Through the private init server: this data's own password (on a template's copy), the first database
-    /// (POSTGRES_DB's equivalent), then the init scripts in it.
+    /// Through the private init server: this data's own password (on a template's copy), the declared databases (the
+    /// first is POSTGRES_DB's equivalent), then the init scripts in the first.
     /// </summary>
     private async Task SeedAsync(string password, string? templatePassword, CancellationToken cancellationToken)
     {
@@ -237,7 +237,11 @@ internal sealed class LocalPostgresStart(
             target = target with { Password = password };
         }
 
-        await Psql.CreateDatabaseIfMissingAsync(server, target, server.InitDatabaseName, resourceLog, cancellationToken);
+        foreach (var databaseName in server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName))
+        {
+            await Psql.CreateDatabaseIfMissingAsync(server, target, databaseName, resourceLog, cancellationToken);
+        }
+
         await new SeedScripts(server, resourceLog).RunAsync(target, cancellationToken);
     }
 
@@ -250,11 +254,15 @@ internal sealed class LocalPostgresStart(
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
             _ = MakeShutdownFastAsync(pid);
-            var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
-            var socket = new PsqlTarget(socketDirectory, port, password, "postgres");
-            foreach (var databaseName in server.Databases.Values)
+            // New data got its databases from the init server; kept data gets any declared since.
+            if (!Seeded)
             {
-                await Psql.CreateDatabaseIfMissingAsync(server, socket, databaseName, resourceLog, timeout.Token);
+                var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
+                var socket = new PsqlTarget(socketDirectory, port, password, "postgres");
+                foreach (var databaseName in server.Databases.Values)
+                {
+                    await Psql.CreateDatabaseIfMissingAsync(server, socket, databaseName, resourceLog, timeout.Token);
+                }
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);

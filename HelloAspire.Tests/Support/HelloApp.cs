@@ -1,3 +1,5 @@
+using HelloAspire.AppHost.LocalPostgres;
+
 namespace HelloAspire.Tests.Support;
 
 /// <summary>The real AppHost's arguments for tests, and waits on it with named timeouts (<see cref="TestApps"/> starts it).</summary>
@@ -37,6 +39,10 @@ public static class HelloApp
         }
     }
 
+    /// <summary>One more database on the local server, as an app would declare it with <c>AddDatabase</c>.</summary>
+    public static Action<IDistributedApplicationTestingBuilder> WithDatabase(string name) => builder =>
+        builder.CreateResourceBuilder(builder.Resources.OfType<LocalPostgresServerResource>().Single()).AddDatabase(name);
+
     /// <summary>Waits until the worker has run and ended; returns its final snapshot (state, exit code).</summary>
     public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
         app.WaitForRunOnceResourceToEndAsync("worker", cancellationToken);
@@ -65,7 +71,7 @@ public static class HelloApp
 
     /// <summary>The postmaster's pid while it runs (first line of postmaster.pid).</summary>
     public static int? PostmasterPid(string dataDirectory) =>
-        HelloAspire.AppHost.LocalPostgres.PostmasterPidFile.ReadPid(Path.Combine(dataDirectory, "pgdata", "postmaster.pid"));
+        PostmasterPidFile.ReadPid(Path.Combine(dataDirectory, "pgdata", "postmaster.pid"));
 
     /// <summary>
     /// A free port below the range the OS hands out for port 0 (and DCP for its random ports), for a test that must

@@ -19,10 +19,13 @@ public sealed class TestApps : IAsyncDisposable
     /// <summary>A directory the app made elsewhere (throwaway data), deleted with <see cref="Data"/> if it is still there.</summary>
     public void Own(string directory) => _ownedDirectories.Add(directory);
 
-    /// <summary>Builds and starts the AppHost; if the start throws, the half-started app is disposed before the exception goes on.</summary>
-    public async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds and starts the AppHost (<paramref name="configure"/>: a change to its app model first); if the start
+    /// throws, the half-started app is disposed before the exception goes on.
+    /// </summary>
+    public async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
-        var (app, started) = await BeginStartAsync(args, cancellationToken);
+        var (app, started) = await BeginStartAsync(args, cancellationToken, configure);
         await started;
         return app;
     }
@@ -32,7 +35,7 @@ public sealed class TestApps : IAsyncDisposable
     /// (Aspire's start waits until every resource is created, and a client waiting on a server that never becomes
     /// healthy is not created until the server is fixed). The start's task is bounded by <see cref="HelloApp.StartTimeout"/>.
     /// </summary>
-    public async Task<(DistributedApplication App, Task Started)> BeginStartAsync(string[] args, CancellationToken cancellationToken)
+    public async Task<(DistributedApplication App, Task Started)> BeginStartAsync(string[] args, CancellationToken cancellationToken, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
         // No copy of every resource's log into the test host's logging: nothing reads it (the tests read the logs from
@@ -43,6 +46,7 @@ public sealed class TestApps : IAsyncDisposable
         try
         {
             HelloApp.WithoutTelemetryExport(builder);
+            configure?.Invoke(builder);
             app = await builder.BuildAsync(timeout.Token);
         }
         catch
