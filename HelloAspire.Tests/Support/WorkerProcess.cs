@@ -14,7 +14,10 @@ public sealed class WorkerProcess : IDisposable
     private WorkerProcess(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var worker = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "bin", configuration, "net10.0", "HelloAspire.Worker.dll"));
+        var output = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "bin", configuration, "net10.0"));
+        // The program the AppHost starts: in Release builds the ReadyToRun one in launch/ (Directory.Build.targets).
+        var launch = Path.Combine(output, "launch", "HelloAspire.Worker.dll");
+        var worker = File.Exists(launch) ? launch : Path.Combine(output, "HelloAspire.Worker.dll");
         var startInfo = new ProcessStartInfo("dotnet", [worker]) { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.Environment.Remove("ConnectionStrings__hello");
         foreach (var (name, value) in environment)
