@@ -19,7 +19,7 @@ public sealed class ContainerProbes(Func<ContainerRuntimeProbe> probeRuntime, IR
     {
         var registry = new ContainerImageProbe.RegistryCheck(ContainerImageProbe.RegistryOf(imageReference));
         var configured = ContainerRuntimeProbe.ConfiguredRuntime(builder.Configuration);
-        return new(() => ContainerRuntimeProbe.Run(builder), configured is null ? KnownRuntimes : [configured],
+        return new(() => ContainerRuntimeProbe.Run(builder), configured is null ? KnownRuntimes : [configured.ToLowerInvariant()],
             runtime => ContainerImageProbe.Run(runtime, imageReference, registry));
     }
 
@@ -32,7 +32,7 @@ public sealed class ContainerProbes(Func<ContainerRuntimeProbe> probeRuntime, IR
             {
                 if (_runtime is null)
                 {
-                    _runtime = Task.Run(probeRuntime);
+                    _runtime = Blocking(probeRuntime);
                     foreach (var candidate in candidates)
                     {
                         ImageCheck(candidate);
@@ -62,9 +62,13 @@ public sealed class ContainerProbes(Func<ContainerRuntimeProbe> probeRuntime, IR
     {
         if (!_images.TryGetValue(runtime, out var check))
         {
-            _images[runtime] = check = Task.Run(() => probeImage(runtime));
+            _images[runtime] = check = Blocking(() => probeImage(runtime));
         }
 
         return check;
     }
+
+    // A probe waits on a process: on a thread of its own, so that the thread pool stays free for the probes' reads.
+    private static Task<T> Blocking<T>(Func<T> probe) =>
+        Task.Factory.StartNew(probe, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
