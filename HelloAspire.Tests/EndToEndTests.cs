@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 using Npgsql;
@@ -30,16 +31,12 @@ public sealed class EndToEndTests : IAsyncDisposable
     public async Task SecondStartOnKeptDataDoesNotSeedAgainCreatesOnlyADatabaseDeclaredSinceAndStillSaysHello()
     {
         var ct = TestContext.Current.CancellationToken;
-        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, HelloApp.WithDatabase("inventory"));
+        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, HelloApp.WithDatabases("inventory"));
         Assert.Equal(0, (await first.WaitForWorkerToEndAsync(ct)).ExitCode);
         var firstLog = await first.LogsOfAsync("postgres", ct);
         await _apps.StopAsync(first, ct);
 
-        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, builder =>
-        {
-            HelloApp.WithDatabase("inventory")(builder);
-            HelloApp.WithDatabase("reports")(builder);
-        });
+        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct, HelloApp.WithDatabases("inventory", "reports"));
         var worker = await second.WaitForWorkerToEndAsync(ct);
         var workerLog = await second.LogsOfAsync("worker", ct);
         var postgresLog = await second.LogsOfAsync("postgres", ct);
@@ -53,8 +50,7 @@ public sealed class EndToEndTests : IAsyncDisposable
         Assert.Contains("Hello world", workerLog);
         Assert.Contains("Using the kept data", postgresLog);
         Assert.DoesNotContain("Seed: running", postgresLog);
-        Assert.Equal(["Created database \"reports\"."], postgresLog.Split(Environment.NewLine)
-            .Select(line => line.IndexOf("Created database", StringComparison.Ordinal) is var at and >= 0 ? line[at..].Trim() : null).OfType<string>());
+        Assert.Equal(["Created database \"reports\"."], Regex.Matches(postgresLog, @"Created database ""[^""]+""\.").Select(m => m.Value));
         Assert.Equal(1, rows);
     }
 

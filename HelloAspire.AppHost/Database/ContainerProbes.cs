@@ -3,7 +3,7 @@ namespace HelloAspire.AppHost.Database;
 /// <summary>
 /// The container checks of one AppHost start, each run at most once. Asking for the runtime runs <c>dcp info</c> and,
 /// beside it, the image check with each runtime it can name (the configured one, else docker and podman): auto mode
-/// then waits for the slower of the two instead of both in turn (70 ms instead of 140 ms on a 2-core machine).
+/// then waits for the slower of the two instead of both in turn (each auto-mode start 0.04 s shorter on 2 cores).
 /// </summary>
 public sealed class ContainerProbes(Func<ContainerRuntimeProbe> probeRuntime, IReadOnlyList<string> candidates, Func<string, ContainerImageProbe> probeImage)
 {

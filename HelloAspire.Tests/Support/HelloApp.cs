@@ -39,9 +39,15 @@ public static class HelloApp
         }
     }
 
-    /// <summary>One more database on the local server, as an app would declare it with <c>AddDatabase</c>.</summary>
-    public static Action<IDistributedApplicationTestingBuilder> WithDatabase(string name) => builder =>
-        builder.CreateResourceBuilder(builder.Resources.OfType<LocalPostgresServerResource>().Single()).AddDatabase(name);
+    /// <summary>More databases on the local server, as an app would declare them with <c>AddDatabase</c>.</summary>
+    public static Action<IDistributedApplicationTestingBuilder> WithDatabases(params string[] names) => builder =>
+    {
+        var server = builder.CreateResourceBuilder(builder.Resources.OfType<LocalPostgresServerResource>().Single());
+        foreach (var name in names)
+        {
+            server.AddDatabase(name);
+        }
+    };
 
     /// <summary>Waits until the worker has run and ended; returns its final snapshot (state, exit code).</summary>
     public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
