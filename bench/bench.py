@@ -492,5 +492,6 @@ def main():
     if not args.skip_suite:
         suite_rows()
 
+
 if __name__ == "__main__":
     main()

@@ -42,7 +42,7 @@ public static class HelloApp
     /// <summary>More databases on the local server, as an app would declare them with <c>AddDatabase</c>.</summary>
     public static Action<IDistributedApplicationTestingBuilder> WithDatabases(params string[] names) => builder =>
     {
-        var server = builder.CreateResourceBuilder(builder.Resources.OfType<LocalPostgresServerResource>().Single());
+        var server = builder.CreateResourceBuilder(builder.Resource<LocalPostgresServerResource>("postgres"));
         foreach (var name in names)
         {
             server.AddDatabase(name);
