@@ -9,6 +9,9 @@ StartupErrors.ShowWithoutStackTrace();
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
+builder.ReadUserSecretsInEveryEnvironment();
+
 // Ctrl+C while a client still waits for postgres cancels Aspire's start: one line, not a stack trace.
 builder.LogStopDuringStartAsOneLine();
 

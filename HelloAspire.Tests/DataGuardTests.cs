@@ -60,5 +60,35 @@ public sealed class DataGuardTests : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The built AppHost run directly is not in Development, where Aspire reads user secrets, yet Aspire writes the
+    /// password it generates there (aspire#7417): the password kept there, which the data was made with, must still be
+    /// the one used and stay as it was. A password given on the command line still comes first.
+    /// </summary>
+    [Fact]
+    public async Task OutsideDevelopmentTheKeptPasswordIsUsedAndNeverWrittenOver()
+    {
+        using var secrets = new UserSecretsStore();
+        secrets.Write("Parameters:postgres-password", Password);
+        var kept = secrets.Read();
+        string[] production = ["--environment=Production", "--Postgres:Mode=local", $"--Postgres:DataDirectory={_apps.Data.Path}", "--NodeClient:Enabled=false", secrets.Argument];
+
+        await using (var builder = await AppModel.CreateAsync(production, Ct))
+        {
+            Assert.Equal(Microsoft.Extensions.Hosting.Environments.Production, builder.Environment.EnvironmentName);
+            Assert.Equal(Password, await PasswordAsync(builder));
+        }
+
+        await using (var builder = await AppModel.CreateAsync([.. production, "--Parameters:postgres-password=given-on-the-command-line"], Ct))
+        {
+            Assert.Equal("given-on-the-command-line", await PasswordAsync(builder));
+        }
+
+        Assert.Equal(kept, secrets.Read());
+    }
+
+    private static async Task<string?> PasswordAsync(IDistributedApplicationTestingBuilder builder) =>
+        await builder.Resource<AppHost.LocalPostgres.LocalPostgresServerResource>("postgres").PasswordParameter.GetValueAsync(Ct);
+
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

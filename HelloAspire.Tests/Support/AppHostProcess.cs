@@ -17,8 +17,8 @@ public static partial class AppHostProcess
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
-        // Never the developer's user secrets: started as a plain process (Production), the AppHost does not read them,
-        // so a password it generates would be written over the one the developer's own data was made with.
+        // Never the developer's user secrets: a password the AppHost generates would go there, next to the one the
+        // developer's own data was made with.
         string? ownSecrets = null;
         if (!args.Any(a => a.StartsWith(UserSecretsIdPrefix, StringComparison.Ordinal)))
         {
