@@ -13,6 +13,12 @@ public static partial class AppHostProcess
     private const string ParameterPrefix = "--Parameters:";
     private const string UserSecretsIdPrefix = "--ASPIRE_USER_SECRETS_ID=";
 
+    /// <summary>
+    /// Aspire's check for a newer Aspire: with a dashboard, it runs <c>dotnet package search</c> against NuGet once a day
+    /// per user-secrets store, and so at every start of a test's own store (0.3 CPU-s, and a test that reaches out).
+    /// </summary>
+    public const string VersionCheckDisabled = "ASPIRE_VERSION_CHECK_DISABLED";
+
     public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -43,6 +49,7 @@ public static partial class AppHostProcess
         startInfo.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = "http://127.0.0.1:0";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        startInfo.Environment[VersionCheckDisabled] = "true";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;

@@ -46,6 +46,7 @@ public sealed class AspireCli(string home)
         startInfo.Environment["NUGET_PACKAGES"] = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(userHome, ".nuget", "packages");
         startInfo.Environment["DOTNET_CLI_HOME"] = Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") ?? userHome;
         startInfo.Environment["ASPIRE_CLI_TELEMETRY_OPTOUT"] = "1";
+        startInfo.Environment[AppHostProcess.VersionCheckDisabled] = "true";
         startInfo.Environment["NO_COLOR"] = "1";
         // --no-build runs the AppHost's existing build: the configuration this test run was built in (bin/<Configuration>/…).
         startInfo.Environment["Configuration"] = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
