@@ -11,7 +11,6 @@ namespace HelloAspire.Tests.Support;
 public static partial class AppHostProcess
 {
     private const string ParameterPrefix = "--Parameters:";
-    private const string UserSecretsIdPrefix = "--ASPIRE_USER_SECRETS_ID=";
 
     /// <summary>
     /// Aspire's check for a newer Aspire: with a dashboard, it runs <c>dotnet package search</c> against NuGet once a day
@@ -23,14 +22,13 @@ public static partial class AppHostProcess
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
-        // Never the developer's user secrets: a password the AppHost generates would go there, next to the one the
-        // developer's own data was made with.
-        string? ownSecrets = null;
-        if (!args.Any(a => a.StartsWith(UserSecretsIdPrefix, StringComparison.Ordinal)))
+        // Never the developer's user secrets: what the AppHost keeps there (a generated password, the port of a kept
+        // server) would land beside what the developer's own data needs.
+        UserSecretsStore? ownSecrets = null;
+        if (!args.Any(a => a.StartsWith(UserSecretsStore.ArgumentPrefix, StringComparison.Ordinal)))
         {
-            var id = $"helloaspire-test-{Guid.NewGuid():N}";
-            startInfo.ArgumentList.Add(UserSecretsIdPrefix + id);
-            ownSecrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", id);
+            ownSecrets = new UserSecretsStore();
+            startInfo.ArgumentList.Add(ownSecrets.Argument);
         }
 
         foreach (var argument in args)
@@ -58,13 +56,7 @@ public static partial class AppHostProcess
         var appHost = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         if (ownSecrets is not null)
         {
-            appHost.Exited += (_, _) =>
-            {
-                if (Directory.Exists(ownSecrets))
-                {
-                    Directory.Delete(ownSecrets, recursive: true);
-                }
-            };
+            appHost.Exited += (_, _) => ownSecrets.Dispose();
         }
 
         appHost.Start();

@@ -91,7 +91,7 @@ public static class Containers
 public sealed class ContainerApp : IAsyncDisposable
 {
     private readonly string _appHostSha = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-    private readonly string _userSecretsId = $"helloaspire-test-{Guid.NewGuid():N}";
+    private readonly UserSecretsStore _secrets = new();
     private readonly List<string> _containers = [];
 
     /// <summary>The data volume, named as Aspire names it: the AppHost's name, its identity's first 10 characters, the resource.</summary>
@@ -126,7 +126,7 @@ public sealed class ContainerApp : IAsyncDisposable
     public string[] Args(params string[] more)
     {
         _used = true;
-        return ["--Postgres:Mode=container", $"--Postgres:Image={Containers.Image}", "--NodeClient:Enabled=false", $"--AppHostSha={_appHostSha}", $"--ASPIRE_USER_SECRETS_ID={_userSecretsId}", .. more];
+        return ["--Postgres:Mode=container", $"--Postgres:Image={Containers.Image}", "--NodeClient:Enabled=false", $"--AppHostSha={_appHostSha}", _secrets.Argument, .. more];
     }
 
     /// <summary>The container DCP runs for postgres now (its snapshot's <c>container.id</c>), removed at the end if DCP has not.</summary>
@@ -164,11 +164,7 @@ public sealed class ContainerApp : IAsyncDisposable
             // --force: a container that still uses the volume (an AppHost that failed half-way) goes with it.
             await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
             _volumeDirectory?.Dispose();
-            var secrets = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", _userSecretsId);
-            if (Directory.Exists(secrets))
-            {
-                Directory.Delete(secrets, recursive: true);
-            }
+            _secrets.Dispose();
         }
     }
 }

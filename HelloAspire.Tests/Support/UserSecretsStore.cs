@@ -5,11 +5,13 @@ namespace HelloAspire.Tests.Support;
 /// <summary>A user-secrets store of a test's own (the AppHost's <c>ASPIRE_USER_SECRETS_ID</c>), deleted on dispose.</summary>
 public sealed class UserSecretsStore : IDisposable
 {
+    public const string ArgumentPrefix = "--ASPIRE_USER_SECRETS_ID=";
+
     public string Id { get; } = $"helloaspire-test-{Guid.NewGuid():N}";
 
     public string FilePath => PathHelper.GetSecretsPathFromSecretsId(Id);
 
-    public string Argument => $"--ASPIRE_USER_SECRETS_ID={Id}";
+    public string Argument => ArgumentPrefix + Id;
 
     public void Write(string key, string value)
     {
