@@ -11,6 +11,9 @@ public static partial class HelloDatabaseBuilderExtensions
     /// </summary>
     public const string PostgresImageTag = "17.12";
 
+    /// <summary>PGDATA in the pinned image (the official 17's, and the stand-in's).</summary>
+    public const string ContainerDataPath = "/var/lib/postgresql/data";
+
     /// <summary>The deploy image's Dockerfile (the pinned image with the seed baked in), relative to the AppHost's directory.</summary>
     public const string PublishDockerfile = "../postgres/Dockerfile";
 
@@ -96,6 +99,12 @@ public static partial class HelloDatabaseBuilderExtensions
 
         var runtimeName = ContainerRuntimeProbe.RuntimeName(builder.Configuration, probes);
         var volume = settings.TemporaryData ? null : server.WithDataVolume().Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
+        if (volume is null)
+        {
+            // Throwaway data in RAM, not in the image's anonymous volume: nothing on disk, nothing left by a killed AppHost.
+            server.WithContainerRuntimeArgs("--tmpfs", ContainerDataPath);
+        }
+
         // Aspire waits without end on a container that never becomes healthy; this says why, and what to do.
         ContainerStartWatch.StartBeforeResources(builder, new(server.Resource, runtimeName, settings.ImageReference, volume, settings.SeedDirectory));
         if (volume is null)
