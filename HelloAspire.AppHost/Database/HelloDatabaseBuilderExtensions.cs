@@ -99,17 +99,13 @@ public static partial class HelloDatabaseBuilderExtensions
 
         var runtimeName = ContainerRuntimeProbe.RuntimeName(builder.Configuration, probes);
         var volume = settings.TemporaryData ? null : server.WithDataVolume().Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
-        if (volume is null)
-        {
-            // Throwaway data in RAM, not in the image's anonymous volume: nothing on disk, nothing left by a killed AppHost.
-            server.WithContainerRuntimeArgs("--tmpfs", ContainerDataPath);
-        }
-
         // Aspire waits without end on a container that never becomes healthy; this says why, and what to do.
         ContainerStartWatch.StartBeforeResources(builder, new(server.Resource, runtimeName, settings.ImageReference, volume, settings.SeedDirectory));
         if (volume is null)
         {
-            return (server.AddDatabase(databaseName), "the container (throwaway)");
+            // Throwaway data in RAM, not in the image's anonymous volume: nothing on disk, nothing left by a killed AppHost.
+            server.WithContainerRuntimeArgs("--tmpfs", ContainerDataPath);
+            return (server.AddDatabase(databaseName), $"a tmpfs at {ContainerDataPath} in the container (throwaway)");
         }
 
         server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.EmptyAsync(runtimeName.Value, settings.ImageReference, volume, cancellationToken));
