@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HelloAspire.AppHost.ProjectLaunch;
 
 namespace HelloAspire.Tests.Support;
 
@@ -13,12 +14,11 @@ public sealed class WorkerProcess : IDisposable
 
     private WorkerProcess(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var output = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "bin", configuration, "net10.0"));
-        // The program the AppHost starts: in Release builds the ReadyToRun one in launch/ (Directory.Build.targets).
-        var launch = Path.Combine(output, "launch", "HelloAspire.Worker.dll");
-        var worker = File.Exists(launch) ? launch : Path.Combine(output, "HelloAspire.Worker.dll");
-        var startInfo = new ProcessStartInfo("dotnet", [worker]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The program the AppHost starts, as its build recorded it (in Release builds, the ReadyToRun one).
+        var project = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "HelloAspire.Worker.csproj"));
+        var worker = BuildOutputLaunchExtensions.FindBuiltProgram(typeof(BuildOutputLaunchExtensions).Assembly, project)
+            ?? throw new InvalidOperationException($"The AppHost's build recorded no program for {project}. Fix: build the solution.");
+        var startInfo = new ProcessStartInfo(worker) { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.Environment.Remove("ConnectionStrings__hello");
         foreach (var (name, value) in environment)
         {
