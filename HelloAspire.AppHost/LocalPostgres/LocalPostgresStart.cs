@@ -237,11 +237,7 @@ internal sealed class LocalPostgresStart(
             target = target with { Password = password };
         }
 
-        foreach (var databaseName in server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName))
-        {
-            await Psql.CreateDatabaseIfMissingAsync(server, target, databaseName, resourceLog, cancellationToken);
-        }
-
+        await CreateDatabasesAsync(target, server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName), cancellationToken);
         await new SeedScripts(server, resourceLog).RunAsync(target, cancellationToken);
     }
 
@@ -258,11 +254,7 @@ internal sealed class LocalPostgresStart(
             if (!Seeded)
             {
                 var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
-                var socket = new PsqlTarget(socketDirectory, port, password, "postgres");
-                foreach (var databaseName in server.Databases.Values)
-                {
-                    await Psql.CreateDatabaseIfMissingAsync(server, socket, databaseName, resourceLog, timeout.Token);
-                }
+                await CreateDatabasesAsync(new PsqlTarget(socketDirectory, port, password, "postgres"), server.Databases.Values, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);
@@ -290,6 +282,14 @@ internal sealed class LocalPostgresStart(
         catch (OperationCanceledException ex)
         {
             _ready.TrySetCanceled(ex.CancellationToken);
+        }
+    }
+
+    private async Task CreateDatabasesAsync(PsqlTarget target, IEnumerable<string> databaseNames, CancellationToken cancellationToken)
+    {
+        foreach (var databaseName in databaseNames)
+        {
+            await Psql.CreateDatabaseIfMissingAsync(server, target, databaseName, resourceLog, cancellationToken);
         }
     }
 
