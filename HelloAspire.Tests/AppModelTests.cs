@@ -28,6 +28,8 @@ public sealed class AppModelTests
         var volume = Assert.Single(server.Annotations.OfType<ContainerMountAnnotation>());
         Assert.Equal(ContainerMountType.Volume, volume.Type);
         Assert.Equal("/var/lib/postgresql/data", volume.Target);
+        // No certificates copied in for a server that calls no one.
+        Assert.Equal(CertificateTrustScope.None, server.Annotations.OfType<CertificateAuthorityCollectionAnnotation>().Last().Scope);
 
         var database = builder.Resource<PostgresDatabaseResource>("hello");
         Assert.Equal("hello", database.DatabaseName);

@@ -84,7 +84,9 @@ public static partial class HelloDatabaseBuilderExtensions
             return (server.AsDeployedContainer(settings).AddDatabase(databaseName), "the container");
         }
 
-        server.WithInitFiles(settings.SeedDirectory);
+        server.WithInitFiles(settings.SeedDirectory)
+            // PostgreSQL makes no TLS calls of its own: no host CA bundle or developer certificate copied into it.
+            .WithCertificateTrustScope(CertificateTrustScope.None);
         if (checkImage)
         {
             // Chosen explicitly: a runtime that cannot get the image stops the start with one line, instead of a pull

@@ -32,20 +32,25 @@ public sealed class ContainerImageTests : IDisposable
         Assert.StartsWith($"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag} is not in {Containers.Runtime}'s image store and its registry registry.invalid cannot be reached (", image.Description);
     }
 
+    /// <summary>
+    /// Refused in Aspire's BeforeStartEvent, before DCP creates anything; what the console shows for it is
+    /// <see cref="AppHost.Startup.StartupErrors.Describe"/>'s line (exit code 1: <see cref="DataGuardTests"/>).
+    /// </summary>
     [Fact]
     public async Task ContainerModeWithAnImageTheRuntimeCannotGetStopsBeforeAnythingStartsWithOneLine()
     {
         await Containers.RequireAsync(Ct);
+        await using var apps = new TestApps();
+        await using var container = new ContainerApp();
 
-        var (exitCode, lines, errors) = await AppHostProcess.RunToEndAsync(
-            ["--Postgres:Mode=container", $"--Postgres:Image={UnreachableImage}", "--NodeClient:Enabled=false", "--RunOnce=true"], s_runTimeout, Ct);
+        var refused = await Record.ExceptionAsync(() => apps.StartAsync(container.Args($"--Postgres:Image={UnreachableImage}"), Ct));
 
-        Assert.Equal(1, exitCode);
-        var error = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"error: Postgres:Mode is container, but {UnreachableImage}:", error);
-        Assert.Contains("Fix: set Postgres:Image", error);
-        Assert.Contains("or use Postgres:Mode=local.", error);
-        Assert.DoesNotContain(lines, line => line.Contains("Distributed application started", StringComparison.Ordinal));
+        var line = AppHost.Startup.StartupErrors.Describe(refused);
+        Assert.True(line is not null, $"Expected an error the console shows as one line; got {refused}");
+        Assert.StartsWith($"Postgres:Mode is container, but {UnreachableImage}:", line);
+        Assert.Contains("Fix: set Postgres:Image", line);
+        Assert.EndsWith("or use Postgres:Mode=local.", line);
+        Assert.DoesNotContain('\n', line);
     }
 
     /// <summary>A mirror that is up but lacks the image (or a typo in its name): the runtime's "manifest unknown" in one line.</summary>

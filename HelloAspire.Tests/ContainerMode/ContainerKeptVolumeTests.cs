@@ -4,9 +4,11 @@ namespace HelloAspire.Tests.ContainerMode;
 
 /// <summary>
 /// The life of a kept volume, as a user with Podman or Docker lives it: the first run seeds it; the next reuses it with
-/// the password Aspire generated and kept; a run with another password says so in one line (Aspire alone would wait
-/// without end and without a word, microsoft/aspire#5399), and the dashboard's Reset data, which the line names, gets
-/// the waiting worker its hello. (Both clients on a first start: <see cref="NodeClientTests"/>.)
+/// the password Aspire generated and kept, and when its container is killed, the dashboard's start command brings it
+/// back with every row; a run with another password says so in one line (Aspire alone would wait without end and
+/// without a word, microsoft/aspire#5399), and the dashboard's Reset data, which the line names, gets the waiting worker
+/// its hello. One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first
+/// start, in a volume DCP makes: <see cref="NodeClientTests"/>.)
 /// </summary>
 public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 {
@@ -16,33 +18,58 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AVolumeIsSeededOnceReusedWithItsGeneratedPasswordAndAnotherPasswordIsRefusedInOneLineUntilReset()
+    public async Task AVolumeIsSeededOnceKeepsItsRowsWhenItsContainerIsKilledAndRefusesAnotherPasswordInOneLineUntilReset()
     {
         await _container.RequireWithVolumeInRamAsync(Ct);
 
         // No password given: Aspire generates one and keeps it in this test's user secrets, as it does for a user.
         var first = await _apps.RunUntilWorkerEndsAsync(_container.Args(), Ct);
-        var second = await _apps.RunUntilWorkerEndsAsync(_container.Args(), Ct);
+
+        var app = await _apps.StartAsync(_container.Args(), Ct);
+        var second = await app.WaitForWorkerToEndAsync(Ct);
+        var secondWorkerLog = await app.LogsOfAsync("worker", Ct);
+        var connectionString = await app.GetConnectionStringAsync("hello", Ct);
+        await ServerCommands.ExecuteSqlAsync(connectionString!, "CREATE TABLE kept (id integer PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, 10);", Ct);
+        await Containers.RunCheckedAsync(["kill", _container.ContainerOf(app)], Ct);
+        await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
+        await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
+        // The container is new, and so may be its host port: the connection string is asked for again.
+        connectionString = await app.GetConnectionStringAsync("hello", Ct);
+        var keptRows = await ServerCommands.ScalarAsync<long>(connectionString!, "SELECT count(*) FROM kept", Ct);
+        await ServerCommands.ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand, Ct);
+        ResourceEvent restarted;
+        using (var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct))
+        {
+            restarted = await app.ResourceNotifications.WaitForResourceAsync("worker",
+                e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > second.StartTimeStamp, timeout.Token);
+        }
+
+        var restartedWorkerLog = await app.LogsOfAsync("worker", Ct);
+        var secondPostgresLog = await app.LogsOfAsync("postgres", Ct);
+        await _apps.StopAsync(app, Ct);
 
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the reset.
-        var (app, started) = await _apps.BeginStartAsync(_container.Args("--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
-        var refused = await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        var refusal = await app.LogsOfAsync("postgres", Ct);
-        var workerWhileRefused = app.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
-        await ServerCommands.ExecuteAsync(app, "postgres", HelloAspire.AppHost.Database.ResetDataCommand.Name, Ct);
+        var (refusedApp, started) = await _apps.BeginStartAsync(_container.Args("--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
+        var refused = await ServerCommands.WaitForTerminalStateAsync(refusedApp, "postgres", Ct);
+        var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
+        var workerWhileRefused = refusedApp.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
+        await ServerCommands.ExecuteAsync(refusedApp, "postgres", HelloAspire.AppHost.Database.ResetDataCommand.Name, Ct);
         await started;
-        var afterReset = await app.WaitForWorkerToEndAsync(Ct);
-        var afterResetLog = await app.LogsOfAsync("worker", Ct);
-        await _apps.StopAsync(app, Ct);
+        var afterReset = await refusedApp.WaitForWorkerToEndAsync(Ct);
+        var afterResetLog = await refusedApp.LogsOfAsync("worker", Ct);
+        await _apps.StopAsync(refusedApp, Ct);
 
         Assert.Equal(0, first.Worker.ExitCode);
         Assert.Contains("running /docker-entrypoint-initdb.d/01-hello.sql", first.PostgresLog);
         Assert.Contains("Hello world", first.WorkerLog);
 
-        Assert.Equal(0, second.Worker.ExitCode);
-        Assert.Contains("Hello world", second.WorkerLog);
-        Assert.Contains("Skipping initialization", second.PostgresLog);
-        Assert.DoesNotContain("docker-entrypoint-initdb.d", second.PostgresLog);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("Hello world", secondWorkerLog);
+        Assert.Contains("Skipping initialization", secondPostgresLog);
+        Assert.DoesNotContain("docker-entrypoint-initdb.d", secondPostgresLog);
+        Assert.Equal(10, keptRows);
+        Assert.Equal(0, restarted.Snapshot.ExitCode);
+        Assert.Contains("Hello world", restartedWorkerLog);
 
         Assert.Equal(0, refused.ExitCode); // stopped by the AppHost (a fast shutdown), not crashed
         Assert.Contains(

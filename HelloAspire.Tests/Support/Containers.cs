@@ -153,9 +153,10 @@ public sealed class ContainerApp : IAsyncDisposable
 
         try
         {
-            if (_volumeDirectory is not null)
+            if (_volumeDirectory is not null && !Environment.IsPrivilegedProcess)
             {
-                // The container's postgres user owns the files (a sub-uid under rootless Podman): emptied from inside a container.
+                // Under rootless Podman the container's postgres user owns the files as a sub-uid, which this user cannot
+                // delete: they are emptied from inside a container. Root deletes them with the directory.
                 await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, CancellationToken.None);
             }
         }

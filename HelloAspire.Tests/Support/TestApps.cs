@@ -26,7 +26,21 @@ public sealed class TestApps : IAsyncDisposable
     public async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         var (app, started) = await BeginStartAsync(args, cancellationToken, configure);
-        await started;
+        try
+        {
+            await started;
+        }
+        catch
+        {
+            lock (_running)
+            {
+                _running.Remove(app);
+            }
+
+            await app.DisposeAsync();
+            throw;
+        }
+
         return app;
     }
 
