@@ -2,7 +2,12 @@ using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ContainerMode;
 
-/// <summary>Throwaway data (Postgres:TemporaryData=true) in container mode: in RAM, so nothing stays in the runtime once the app stops.</summary>
+/// <summary>
+/// A first start in container mode with throwaway data (<c>Postgres:TemporaryData=true</c>): the image seeds it and
+/// both clients say hello; the data lives in RAM, so nothing stays in the runtime once the app stops. (A kept volume's
+/// life: <see cref="ContainerKeptVolumeTests"/>.)
+/// </summary>
+[Collection(NodeClientRuns.Name)]
 public sealed class ContainerThrowawayDataTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();
@@ -11,11 +16,15 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ThrowawayDataLivesInRamAndLeavesNoVolumeBehind()
+    public async Task BothClientsSayHelloFromThrowawayDataThatLivesInRamAndLeavesNoVolumeBehind()
     {
         await Containers.RequireAsync(Ct);
-        var app = await _apps.StartAsync(_container.Args("--Postgres:TemporaryData=true"), Ct);
+        var app = await _apps.StartAsync(_container.Args("--Postgres:TemporaryData=true", "--NodeClient:Enabled=true"), Ct);
         var worker = await app.WaitForWorkerToEndAsync(Ct);
+        var nodeClient = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
+        var workerLog = await app.LogsOfAsync("worker", Ct);
+        var nodeClientLog = await app.LogsOfAsync("node-client", Ct);
+        var postgresLog = await app.LogsOfAsync("postgres", Ct);
         var container = _container.ContainerOf(app);
         var mounts = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}};{{end}}", container], Ct);
         var tmpfs = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{json .HostConfig.Tmpfs}}", container], Ct);
@@ -23,7 +32,11 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         // DCP removes the container as the app stops; `wait` returns once it is gone.
         await Containers.RunAsync(["wait", "--condition=removing", container], Ct);
 
+        Assert.Contains("running /docker-entrypoint-initdb.d/01-hello.sql", postgresLog);
         Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("Hello world", workerLog);
+        Assert.Equal(0, nodeClient.ExitCode);
+        Assert.Contains("Hello world", nodeClientLog);
         Assert.Equal("", mounts); // not even the image's anonymous volume
         Assert.Contains($"\"{AppHost.Database.HelloDatabaseBuilderExtensions.ContainerDataPath}\"", tmpfs);
         Assert.False(await Containers.VolumeExistsAsync(_container.Volume, Ct));
