@@ -8,7 +8,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// back with every row; a run with another password says so in one line (Aspire alone would wait without end and
 /// without a word, microsoft/aspire#5399), and the dashboard's Reset data, which the line names, gets the waiting worker
 /// its hello. One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first
-/// start, in a volume DCP makes: <see cref="NodeClientTests"/>.)
+/// start: <see cref="ContainerThrowawayDataTests"/>.)
 /// </summary>
 public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 {

@@ -32,11 +32,7 @@ public sealed class TestApps : IAsyncDisposable
         }
         catch
         {
-            lock (_running)
-            {
-                _running.Remove(app);
-            }
-
+            Forget(app);
             await app.DisposeAsync();
             throw;
         }
@@ -104,10 +100,7 @@ public sealed class TestApps : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
-        lock (_running)
-        {
-            _running.Remove(app);
-        }
+        Forget(app);
 
         var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<HelloAspire.AppHost.LocalPostgres.LocalPostgresServerResource>().Any(s => s.Persistent);
         var pid = persistent ? null : ServerPid(app);
@@ -118,6 +111,14 @@ public sealed class TestApps : IAsyncDisposable
             {
                 throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
             }
+        }
+    }
+
+    private void Forget(DistributedApplication app)
+    {
+        lock (_running)
+        {
+            _running.Remove(app);
         }
     }
 
