@@ -197,7 +197,7 @@ public sealed class ContainerApp : IAsyncDisposable
             var users = await Containers.RunAsync(["ps", "--all", "--quiet", "--filter", $"volume={Volume}"], CancellationToken.None);
             foreach (var container in users.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                await Containers.RunAsync(["rm", "--force", "--time", "0", container], CancellationToken.None);
+                await Containers.RunAsync(["rm", "--force", "--volumes", "--time", "0", container], CancellationToken.None);
             }
         }
 
