@@ -45,14 +45,12 @@ public sealed class ServerFaultTests : IAsyncDisposable
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
         await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
         await ServerCommands.ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand, Ct);
-        using var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct);
-        var second = await app.ResourceNotifications.WaitForResourceAsync("worker",
-            e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > first.StartTimeStamp, timeout.Token);
+        var second = await app.WaitForWorkerToFinishAgainAsync(first, Ct);
         var rows = await ServerCommands.ScalarAsync<long>(connectionString!, "SELECT count(*) FROM kept", Ct);
         var log = await app.LogsOfAsync("worker", Ct);
         await _apps.StopAsync(app, Ct);
 
-        Assert.Equal(0, second.Snapshot.ExitCode);
+        Assert.Equal(0, second.ExitCode);
         Assert.Contains("Hello world", log); // the log of the second run: a restart starts a fresh console log
         Assert.Equal(10, rows);
     }

@@ -37,13 +37,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         connectionString = await app.GetConnectionStringAsync("hello", Ct);
         var keptRows = await ServerCommands.ScalarAsync<long>(connectionString!, "SELECT count(*) FROM kept", Ct);
         await ServerCommands.ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand, Ct);
-        ResourceEvent restarted;
-        using (var timeout = HelloApp.Timeout(HelloApp.WorkerTimeout, Ct))
-        {
-            restarted = await app.ResourceNotifications.WaitForResourceAsync("worker",
-                e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > second.StartTimeStamp, timeout.Token);
-        }
-
+        var restarted = await app.WaitForWorkerToFinishAgainAsync(second, Ct);
         var restartedWorkerLog = await app.LogsOfAsync("worker", Ct);
         var secondPostgresLog = await app.LogsOfAsync("postgres", Ct);
         await _apps.StopAsync(app, Ct);
@@ -68,7 +62,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         Assert.Contains("Skipping initialization", secondPostgresLog);
         Assert.DoesNotContain("docker-entrypoint-initdb.d", secondPostgresLog);
         Assert.Equal(10, keptRows);
-        Assert.Equal(0, restarted.Snapshot.ExitCode);
+        Assert.Equal(0, restarted.ExitCode);
         Assert.Contains("Hello world", restartedWorkerLog);
 
         Assert.Equal(0, refused.ExitCode); // stopped by the AppHost (a fast shutdown), not crashed

@@ -53,6 +53,17 @@ public static class HelloApp
     public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
         app.WaitForRunOnceResourceToEndAsync("worker", cancellationToken);
 
+    /// <summary>Waits until the worker, started again after <paramref name="previous"/>, has finished; returns that run's snapshot.</summary>
+    public static async Task<CustomResourceSnapshot> WaitForWorkerToFinishAgainAsync(this DistributedApplication app, CustomResourceSnapshot previous, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(WorkerTimeout, cancellationToken);
+        var again = await app.ResourceNotifications.WaitForResourceAsync(
+            "worker",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > previous.StartTimeStamp,
+            timeout.Token);
+        return again.Snapshot;
+    }
+
     public static async Task<CustomResourceSnapshot> WaitForRunOnceResourceToEndAsync(this DistributedApplication app, string resourceName, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(WorkerTimeout, cancellationToken);
