@@ -8,12 +8,14 @@ cd "$(dirname "$0")"
 
 say() { printf '==> %s\n' "$*"; }
 
-have_postgres_binaries() {
+# The folder of PostgreSQL's server binaries: pg_config's, else Debian's newest; nothing when there are none.
+postgres_bindir() {
     local bindir
     if command -v pg_config >/dev/null && bindir=$(pg_config --bindir 2>/dev/null) && [ -x "$bindir/initdb" ]; then
-        return 0
+        echo "$bindir"
+        return
     fi
-    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1 | xargs -r dirname
 }
 
 # Installs Debian packages as root; anywhere else, stops and says what to install by hand.
@@ -33,6 +35,17 @@ apt_install() {
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Runs a program the tests rely on, once, right after its install step: one that does not run stops here with one
+# line that names its package, instead of failing later inside another tool (podman's netavark without iptables).
+require() {
+    local package=$1 output
+    shift
+    if ! output=$("$@" 2>&1 </dev/null); then
+        echo "error: '$*' does not run ($(tail -n 1 <<<"$output")). Fix: install the Debian package $package (apt-get install --no-install-recommends $package), then run ./test.sh again." >&2
+        exit 1
+    fi
+}
+
 install_postgres_binaries() {
     local what="PostgreSQL's server binaries"
     local manual="Install them (Debian/Ubuntu: sudo apt-get install postgresql), or set Postgres__BinDirectory to the folder that holds postgres, initdb and psql."
@@ -46,11 +59,22 @@ if ! command -v dotnet >/dev/null; then
     echo "error: the .NET SDK is missing. Install .NET SDK 10.0.400 or later (https://dot.net), then run ./test.sh again." >&2
     exit 1
 fi
-have_postgres_binaries || install_postgres_binaries
+[ -n "$(postgres_bindir)" ] || install_postgres_binaries
+bindir=$(postgres_bindir)
+for tool in postgres initdb psql; do
+    require postgresql "$bindir/$tool" --version
+done
 { command -v node && command -v npm; } >/dev/null ||
     apt_install "Node.js" "The node-client tests run it: install Node.js 18 or later with npm." nodejs npm
+require nodejs node --version
+require npm npm --version
 [ -x /usr/bin/chromium ] ||
     apt_install "Chromium" "The dashboard's browser test drives /usr/bin/chromium: install it (Debian: sudo apt-get install chromium)." chromium
+require chromium /usr/bin/chromium --version
+# The tests trace every program a run starts, to prove that no command line carries the password.
+command -v strace >/dev/null ||
+    apt_install "strace" "The tests trace the programs a run starts with it: install strace." strace
+require strace strace -V
 
 # Container mode's tests run through DCP and a container runtime on a PostgreSQL image. By default: Podman and the
 # stand-in image built here (no registry needed). With a working Docker or Podman and a reachable registry, run them
@@ -60,18 +84,28 @@ export HELLOASPIRE_TEST_POSTGRES_IMAGE=${HELLOASPIRE_TEST_POSTGRES_IMAGE:-localh
 standin=localhost/helloaspire-standin/postgres
 runtime=$ASPIRE_CONTAINER_RUNTIME
 if [ "$runtime" = podman ]; then
-    { command -v podman && command -v runc && compgen -G '/usr/lib*/podman/netavark' && compgen -G '/usr/lib*/podman/aardvark-dns'; } >/dev/null ||
-        apt_install "Podman" "Container mode's tests run containers with it: install podman, runc, netavark and aardvark-dns (or set ASPIRE_CONTAINER_RUNTIME=docker)." podman runc netavark aardvark-dns
+    # Podman's network stack is netavark with aardvark-dns, and netavark runs iptables for every container network.
+    podman_packages=(podman runc netavark aardvark-dns iptables)
+    { command -v podman && command -v runc && command -v iptables && compgen -G '/usr/lib*/podman/netavark' && compgen -G '/usr/lib*/podman/aardvark-dns'; } >/dev/null ||
+        apt_install "Podman" "Container mode's tests run containers with it: install ${podman_packages[*]} (or set ASPIRE_CONTAINER_RUNTIME=docker)." "${podman_packages[@]}"
     # The project's Podman settings (runc, ulimits within the host's limits, netavark), for this script's processes only; the
     # machine's own configuration is left as it is. A CONTAINERS_CONF of your own is kept.
     export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/postgres/standin/containers.conf}
+    require iptables iptables --version
+    require runc runc --version
+    require netavark "$(compgen -G '/usr/lib*/podman/netavark' | head -1)" --version
+    require aardvark-dns "$(compgen -G '/usr/lib*/podman/aardvark-dns' | head -1)" --version
 fi
 command -v "$runtime" >/dev/null || { echo "error: ASPIRE_CONTAINER_RUNTIME is $runtime, which is not installed. Install it, or leave the variable unset for Podman." >&2; exit 1; }
+require "$runtime" "$runtime" info
 if [ "$HELLOASPIRE_TEST_POSTGRES_IMAGE" = "$standin" ]; then
     command -v debootstrap >/dev/null ||
         apt_install "debootstrap" "The stand-in PostgreSQL image is built from Debian packages with it: install debootstrap, or set HELLOASPIRE_TEST_POSTGRES_IMAGE to an image your runtime can pull." debootstrap
+    require debootstrap debootstrap --version
     say "Container image $standin (built once, then cached; postgres/standin)"
     postgres/standin/build-image.sh >/dev/null
+    # A throwaway container on the runtime's default network: what every container test needs (netavark, iptables, runc).
+    require "$runtime" "$runtime" run --rm --pull=never "$standin:$(sed -n 's/^ARG POSTGRES_TAG=//p' postgres/Dockerfile)" postgres --version
 fi
 
 # Aspire's orchestrator (DCP) serves its API over TLS with the trusted development certificate; without one it makes
@@ -162,8 +196,8 @@ if [ ! -f "$trx" ]; then
     echo "error: no test results were written ($trx)" >&2
     exit 1
 fi
-counters=$(grep -o '<Counters [^>]*>' "$trx")
-passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-echo "${passed:-0} passed, ${failed:-0} failed"
+# Each failed test whole (its error and everything it saw: consoles, resource states and logs), the skipped ones and
+# why, then "N passed, N failed". The results file stays for a closer look.
+echo "Test results: $trx"
+python3 HelloAspire.Tests/summarize-results.py "$trx" || status=1
 exit "$status"

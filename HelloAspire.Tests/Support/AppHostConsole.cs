@@ -16,6 +16,9 @@ public sealed class AppHostConsole
     {
         Reading = ReadAsync(appHost.StandardOutput);
         Errors = appHost.StandardError.ReadToEndAsync();
+        var id = appHost.Id;
+        FailureReport.Current?.Add($"AppHost process {id}: its console", () => string.Join(Environment.NewLine, Lines));
+        FailureReport.Current?.Add($"AppHost process {id}: its standard error", () => Errors.IsCompleted ? Errors.Result : "(still open)");
     }
 
     /// <summary>Completes when the AppHost's standard output is closed.</summary>

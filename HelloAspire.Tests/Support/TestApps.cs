@@ -12,6 +12,7 @@ namespace HelloAspire.Tests.Support;
 public sealed class TestApps : IAsyncDisposable
 {
     private readonly List<DistributedApplication> _running = [];
+    private readonly Dictionary<DistributedApplication, AppRecording> _recordings = [];
     private readonly List<string> _ownedDirectories = [];
 
     public TemporaryDirectory Data { get; } = new();
@@ -69,6 +70,7 @@ public sealed class TestApps : IAsyncDisposable
         lock (_running)
         {
             _running.Add(app);
+            _recordings[app] = AppRecording.Start(app, $"app {_recordings.Count + 1} ({string.Join(' ', args.Where(a => !a.StartsWith("--Parameters:", StringComparison.Ordinal)))})");
         }
 
         return (app, StartBoundedAsync(app, cancellationToken));
@@ -104,6 +106,17 @@ public sealed class TestApps : IAsyncDisposable
 
         var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<HelloAspire.AppHost.LocalPostgres.LocalPostgresServerResource>().Any(s => s.Persistent);
         var pid = persistent ? null : ServerPid(app);
+        AppRecording? recording;
+        lock (_running)
+        {
+            _recordings.TryGetValue(app, out recording);
+        }
+
+        if (recording is not null)
+        {
+            await recording.DisposeAsync();
+        }
+
         await app.DisposeAsync();
         if (pid is not null)
         {
@@ -124,6 +137,8 @@ public sealed class TestApps : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // First, while the apps still run: a failed test's output says what each app and its resources went through.
+        await FailureReport.WriteIfFailedAsync();
         DistributedApplication[] running;
         lock (_running)
         {

@@ -2,12 +2,29 @@ using Microsoft.Extensions.Configuration.UserSecrets;
 
 namespace HelloAspire.Tests.Support;
 
-/// <summary>A user-secrets store of a test's own (the AppHost's <c>ASPIRE_USER_SECRETS_ID</c>), deleted on dispose.</summary>
+/// <summary>
+/// A user-secrets store of a test's own (the AppHost's <c>ASPIRE_USER_SECRETS_ID</c>), deleted on dispose, and at the
+/// latest when the suite ends (<see cref="SuiteCleanup"/>): a store whose AppHost was killed mid-test would otherwise
+/// be left behind.
+/// </summary>
 public sealed class UserSecretsStore : IDisposable
 {
     public const string ArgumentPrefix = "--ASPIRE_USER_SECRETS_ID=";
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<UserSecretsStore, byte> s_undisposed = new();
+
+    public UserSecretsStore() => s_undisposed.TryAdd(this, 0);
+
     public string Id { get; } = $"helloaspire-test-{Guid.NewGuid():N}";
+
+    /// <summary>Deletes every store not disposed yet: their AppHosts have all ended once the suite has.</summary>
+    public static void DisposeAll()
+    {
+        foreach (var store in s_undisposed.Keys)
+        {
+            store.Dispose();
+        }
+    }
 
     public string FilePath => PathHelper.GetSecretsPathFromSecretsId(Id);
 
@@ -23,10 +40,17 @@ public sealed class UserSecretsStore : IDisposable
 
     public void Dispose()
     {
+        s_undisposed.TryRemove(this, out _);
         var directory = Path.GetDirectoryName(FilePath)!;
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);
         }
     }
+}
+
+/// <summary>What the whole suite leaves to its end: the user-secrets stores still there.</summary>
+public sealed class SuiteCleanup : IDisposable
+{
+    public void Dispose() => UserSecretsStore.DisposeAll();
 }

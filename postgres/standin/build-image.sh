@@ -3,18 +3,20 @@
 # (never docker.io/library/postgres): Debian 13's postgresql-17 (debootstrap, then `podman import`) with an
 # entrypoint that keeps the official image's contract (docker-entrypoint.sh). Built once: rebuilt only when its
 # inputs change, and says what it cost. Prints the image's reference without the tag (what Postgres:Image takes).
-# Needs root (debootstrap), debootstrap and podman (or docker: ASPIRE_CONTAINER_RUNTIME).
+# Needs root (debootstrap), debootstrap, Debian's archive keyring and podman (or docker: ASPIRE_CONTAINER_RUNTIME).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runtime=${ASPIRE_CONTAINER_RUNTIME:-podman}
-mirror=${HELLOASPIRE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=${HELLOASPIRE_DEBIAN_MIRROR:-https://deb.debian.org/debian}
+# Every package debootstrap fetches is checked against Debian's archive keys (the machine's debian-archive-keyring).
+keyring=${HELLOASPIRE_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 image=localhost/helloaspire-standin/postgres
 base=localhost/helloaspire-standin/debian-postgresql
 # The app's pinned tag (ManifestTests keeps this default equal to the app model's), so Postgres:Image needs no tag.
 tag=$(sed -n 's/^ARG POSTGRES_TAG=//p' "$here/../Dockerfile")
 [ -n "$tag" ] || { echo "error: no 'ARG POSTGRES_TAG=' in $here/../Dockerfile" >&2; exit 1; }
 
-debootstrap_args=(--variant=minbase --include=postgresql-17 trixie)
+debootstrap_args=(--variant=minbase --include=postgresql-17 --keyring="$keyring" trixie)
 base_key=$(printf '%s\n' "${debootstrap_args[@]}" "$mirror" | sha256sum | cut -c1-12)
 inputs=$( (echo "$base_key"; cat "$here/Containerfile" "$here/docker-entrypoint.sh") | sha256sum | cut -c1-12)
 label=io.helloaspire.standin.inputs
@@ -29,6 +31,7 @@ fi
 
 started=$SECONDS
 if ! exists "$base:$base_key"; then
+    [ -r "$keyring" ] || { echo "error: Debian's archive keyring $keyring is missing, so debootstrap cannot check what it downloads. Fix: apt-get install debian-archive-keyring, or set HELLOASPIRE_DEBIAN_KEYRING to a keyring file." >&2; exit 1; }
     [ "$(id -u)" -eq 0 ] || { echo "error: building $image needs root (debootstrap makes its Debian root). Fix: run this (or ./test.sh) as root once, or set HELLOASPIRE_TEST_POSTGRES_IMAGE to a PostgreSQL image your runtime can pull (docker.io/library/postgres)." >&2; exit 1; }
     say "Building Debian 13 with postgresql-17 ($base:$base_key, debootstrap from $mirror, about 40 s)"
     root=$(mktemp -d /var/tmp/helloaspire-standin-XXXXXX)

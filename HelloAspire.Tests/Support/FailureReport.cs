@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// What a failing test leaves in its output, so that CI's log alone explains it: every AppHost console it ran, every
+/// app's resources (their state history and log lines) and the last lines of each server's log. The support classes
+/// add their sections as they go; the test's disposal writes them, only when the test failed (<c>./test.sh</c> prints
+/// the output of each failed test before its summary).
+/// </summary>
+public sealed class FailureReport
+{
+    private const string StorageKey = "HelloAspire.FailureReport";
+    private readonly ConcurrentQueue<(string Title, Func<CancellationToken, Task<string>> Read)> _sections = new();
+    private int _written;
+
+    /// <summary>The current test's report; null outside a test.</summary>
+    public static FailureReport? Current =>
+        TestContext.Current.Test is null ? null : (FailureReport?)TestContext.Current.KeyValueStorage.GetOrAdd(StorageKey, _ => new FailureReport());
+
+    /// <summary>A section read only if the report is written: <paramref name="read"/> says what it holds then.</summary>
+    public void Add(string title, Func<CancellationToken, Task<string>> read) => _sections.Enqueue((title, read));
+
+    public void Add(string title, Func<string> read) => Add(title, _ => Task.FromResult(read()));
+
+    /// <summary>
+    /// Writes every section to the test's output when the test did not pass (or its outcome is not known yet), once.
+    /// Each section gets a few seconds: a report must never hold up the test's cleanup for long.
+    /// </summary>
+    public static async Task WriteIfFailedAsync()
+    {
+        if (Current is not { } report || TestContext.Current.TestState?.Result is TestResult.Passed or TestResult.Skipped || Interlocked.Exchange(ref report._written, 1) == 1)
+        {
+            return;
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo, $"===== What the failed test saw ({report._sections.Count} sections) =====");
+        foreach (var (title, read) in report._sections)
+        {
+            text.AppendLine(CultureInfo, $"----- {title} -----");
+            try
+            {
+                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                text.AppendLine((await read(bounded.Token)).TrimEnd());
+            }
+            catch (Exception ex)
+            {
+                text.AppendLine(CultureInfo, $"(could not be read: {ex.GetType().Name}: {ex.Message})");
+            }
+        }
+
+        text.AppendLine("===== End of what the failed test saw =====");
+        TestContext.Current.TestOutputHelper?.WriteLine(text.ToString());
+    }
+
+    private static IFormatProvider CultureInfo => System.Globalization.CultureInfo.InvariantCulture;
+}
