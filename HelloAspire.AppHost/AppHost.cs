@@ -7,7 +7,8 @@ using HelloAspire.AppHost.Startup;
 // A setting to fix, or HelloAspire already running, is one line and exit code 1 on the console, not a stack trace.
 StartupErrors.ShowWithoutStackTrace();
 
-var builder = DistributedApplication.CreateBuilder(args);
+// Its appsettings.json from its project folder, wherever it is started from (dotnet run starts it there).
+var builder = DistributedApplication.CreateBuilder(AppHostSettings.WithProjectFolderAsContentRoot(args));
 
 // The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
 builder.ReadUserSecretsInEveryEnvironment();
@@ -32,7 +33,7 @@ var seed = builder.AddSeedStep<Projects.HelloAspire_Worker>("seed", hello)
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
     // Its built program, not `dotnet run`, which re-evaluates the project on every start.
     .WithBuildOutputLaunch()
-    .WithReference(hello)
+    .WithConnectionString(hello)
     .WaitFor(hello)
     .WaitForSeed(seed)
     .AsRunOnce(runOnce);

@@ -22,9 +22,15 @@ public sealed class AppModelTests
 
         var environment = await AppModel.EnvironmentAsync(server);
         Assert.Equal("hello", environment["POSTGRES_DB"]);
-
-        var initFiles = Assert.Single(server.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
-        Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
+        // The password as a file the image reads, copied in by DCP: never on the runtime's command line.
+        Assert.False(environment.ContainsKey("POSTGRES_PASSWORD"), "POSTGRES_PASSWORD would put the password on podman's command line");
+        Assert.Equal("/run/secrets/postgres-password", environment["POSTGRES_PASSWORD_FILE"]);
+        var files = server.Annotations.OfType<ContainerFileSystemCallbackAnnotation>().ToDictionary(a => a.DestinationPath);
+        Assert.Equal(["/docker-entrypoint-initdb.d", "/run/secrets"], files.Keys.Order(StringComparer.Ordinal));
+        var passwordFile = Assert.IsType<ContainerFile>(Assert.Single(await files["/run/secrets"].Callback(new() { Model = server, Services = builder.Services.BuildServiceProvider() }, Ct)));
+        Assert.Equal(("postgres-password", 999, UnixFileMode.UserRead), (passwordFile.Name, passwordFile.Owner, passwordFile.Mode));
+        Assert.Equal(await server.PasswordParameter.GetValueAsync(Ct), passwordFile.Contents);
+        Assert.Equal(server.PrimaryEndpoint.EndpointName, Assert.Single(server.Annotations.OfType<EndpointAnnotation>(), e => e.TargetHost == "127.0.0.1").Name);
         var volume = Assert.Single(server.Annotations.OfType<ContainerMountAnnotation>());
         Assert.Equal(ContainerMountType.Volume, volume.Type);
         Assert.Equal("/var/lib/postgresql/data", volume.Target);
@@ -80,7 +86,10 @@ public sealed class AppModelTests
 
         var endpoint = Assert.Single(server.Annotations.OfType<EndpointAnnotation>());
         Assert.Equal("tcp", endpoint.UriScheme);
-        Assert.Contains("PGPORT", (await AppModel.EnvironmentAsync(server)).Keys);
+        Assert.Equal("127.0.0.1", endpoint.TargetHost);
+        // Its port on its command line: its environment is cleared, so nothing of the AppHost's reaches it.
+        Assert.Equal("-p", arguments[^2]);
+        Assert.Contains(Environment.IsPrivilegedProcess ? "--reset-env" : "-i", arguments);
         Assert.Contains(server.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "postgres_check");
         Assert.Contains(server.Annotations, a => a is ManifestPublishingCallbackAnnotation);
 
@@ -272,8 +281,11 @@ public sealed class AppModelTests
         var worker = builder.Resource<ProjectResource>("worker");
         Assert.Contains(worker.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource == database && wait.WaitType == WaitType.WaitUntilHealthy);
 
+        // Its connection string and nothing else of the database: no HELLO_PASSWORD, HELLO_URI and the like.
         var environment = await AppModel.EnvironmentAsync(worker);
-        var reference = Assert.IsType<ConnectionStringReference>(environment["ConnectionStrings__hello"]);
-        Assert.Same(database, reference.Resource);
+        var connectionString = Assert.IsAssignableFrom<IManifestExpressionProvider>(environment["ConnectionStrings__hello"]).ValueExpression;
+        Assert.StartsWith("{hello.connectionString}", connectionString);
+        Assert.Equal(database is ExistingPostgresDatabaseResource ? "{hello.connectionString}" : "{hello.connectionString};Require Auth=ScramSHA256", connectionString);
+        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("HELLO_", StringComparison.Ordinal));
     }
 }

@@ -9,7 +9,7 @@ namespace HelloAspire.Tests;
 /// screenshots it saves are the README's.
 /// </summary>
 [Collection(NodeClientRuns.Name)]
-public sealed partial class BrowserTests : IDisposable
+public sealed partial class BrowserTests : IAsyncDisposable
 {
     /// <summary>Set by ./test.sh (and so CI), where a missing Chromium fails this test; elsewhere it is skipped with the fix.</summary>
     public const string RequireBrowserVariable = "HELLOASPIRE_REQUIRE_BROWSER";
@@ -227,5 +227,9 @@ public sealed partial class BrowserTests : IDisposable
     [GeneratedRegex(@"hello\s*\(\d+\)")]
     private static partial Regex DatabaseSpans();
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await FailureReport.WriteIfFailedAsync();
+        _data.Dispose();
+    }
 }

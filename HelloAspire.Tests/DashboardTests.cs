@@ -4,7 +4,7 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>The real AppHost with its dashboard: the dashboard needs its login token, and the console never shows the password.</summary>
-public sealed class DashboardTests : IDisposable
+public sealed class DashboardTests : IAsyncDisposable
 {
     private const string Password = "Dashboard-Test-Password-Never-Printed-7";
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
@@ -47,5 +47,9 @@ public sealed class DashboardTests : IDisposable
         Assert.DoesNotContain(Password, await console.Errors.WaitAsync(timeout.Token));
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await FailureReport.WriteIfFailedAsync();
+        _data.Dispose();
+    }
 }

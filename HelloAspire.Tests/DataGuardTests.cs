@@ -23,7 +23,8 @@ public sealed class DataGuardTests : IAsyncDisposable
         Assert.Equal(KnownResourceStates.FailedToStart, changed.Worker.State?.Text);
         Assert.Contains("was created with another password", changed.PostgresLog);
         Assert.Contains("restore the old value of Parameters:postgres-password", changed.PostgresLog);
-        Assert.Contains($"reset the data by deleting '{_apps.Data.Path}'", changed.PostgresLog);
+        Assert.Contains("or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes it.", changed.PostgresLog);
+        Assert.DoesNotContain("deleting '", changed.PostgresLog); // never advice to delete a folder the user named
 
         var restored = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
         Assert.Equal(0, restored.Worker.ExitCode);

@@ -37,7 +37,7 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal("{postgres.connectionString};Database=hello", resources.GetProperty("hello").GetProperty("connectionString").GetString());
         var worker = resources.GetProperty("worker");
         Assert.Equal("project.v0", worker.GetProperty("type").GetString());
-        Assert.Equal("{hello.connectionString}", worker.GetProperty("env").GetProperty("ConnectionStrings__hello").GetString());
+        Assert.Equal("{hello.connectionString};Require Auth=ScramSHA256", worker.GetProperty("env").GetProperty("ConnectionStrings__hello").GetString());
         // A Container App is started again after every exit: deployed, both run-once clients stay up after their run.
         Assert.Equal("Stay", worker.GetProperty("env").GetProperty("Hello__AfterRun").GetString());
 

@@ -43,7 +43,8 @@ public sealed class NodeClientTests : IAsyncDisposable
         await using var builder = await AppModel.CreateAsync(HelloApp.LocalMode(_apps.Data.Path, "--NodeClient:Enabled=true"), Ct);
         var server = builder.Resource<LocalPostgresServerResource>("postgres");
 
-        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter);
+        // 127.0.0.1 itself: "localhost" may be tried on ::1 first, where another local user could listen.
+        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter, EndpointProperty.IPV4Host);
     }
 
     [Fact]
@@ -52,7 +53,8 @@ public sealed class NodeClientTests : IAsyncDisposable
         await using var builder = await AppModel.CreateAsync(["--Postgres:Mode=container", "--NodeClient:Enabled=true"], Ct);
         var server = builder.Resource<PostgresServerResource>("postgres");
 
-        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter);
+        // Aspire's Host, which DCP's proxy for the container (bound to 127.0.0.1, see ContainerThrowawayDataTests) resolves to that address.
+        await AssertPgVariablesFollowAsync(builder, server, server.PasswordParameter, EndpointProperty.Host);
     }
 
     [Fact]
@@ -68,6 +70,46 @@ public sealed class NodeClientTests : IAsyncDisposable
         Assert.Equal("app", await pg["PGUSER"].GetValueAsync(Ct));
         Assert.Equal("s3cret", await pg["PGPASSWORD"].GetValueAsync(Ct));
         Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+        // A server of the user's: its own authentication, whatever it is (the README advises SCRAM).
+        Assert.False((await AppModel.EnvironmentAsync(builder.Resource<ExecutableResource>("node-client"))).ContainsKey("PGREQUIREAUTH"));
+    }
+
+    /// <summary>
+    /// Told to insist on SCRAM (as the AppHost tells it for the servers it runs), the client sends nothing to a server
+    /// that asks for the password in clear text; told nothing, it would send it, as the control run shows.
+    /// </summary>
+    [Fact]
+    public async Task InsistingOnScramTheClientSendsNoPasswordToAServerThatAsksForItInClear()
+    {
+        await NodeClientRuns.EnsureInstalledAsync(Ct);
+        const string password = "Node-Canary-Password-4";
+        async Task<(int ExitCode, string Errors, string Received)> RunAgainstFakeAsync(string? requireAuth)
+        {
+            var port = HelloApp.FreePort();
+            await using var fake = new FakePostgresServer(System.Net.IPAddress.Loopback, port);
+            var node = new System.Diagnostics.ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory };
+            node.Environment["PGHOST"] = "127.0.0.1";
+            node.Environment["PGPORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            node.Environment["PGUSER"] = "postgres";
+            node.Environment["PGPASSWORD"] = password;
+            node.Environment["PGDATABASE"] = "hello";
+            node.Environment.Remove("PGREQUIREAUTH");
+            if (requireAuth is not null)
+            {
+                node.Environment["PGREQUIREAUTH"] = requireAuth;
+            }
+
+            var (exitCode, _, errors) = await BoundedProcess.RunAsync(node, HelloApp.WorkerTimeout, Ct);
+            return (exitCode, errors, fake.Received);
+        }
+
+        var insisting = await RunAgainstFakeAsync("scram-sha-256");
+        var control = await RunAgainstFakeAsync(null);
+
+        Assert.Equal(3, insisting.ExitCode);
+        Assert.Contains("asked for the password in clear text, but PGREQUIREAUTH is scram-sha-256: the password was not sent", insisting.Errors);
+        Assert.DoesNotContain(password, insisting.Received);
+        Assert.Contains(password, control.Received);
     }
 
     /// <summary>
@@ -94,15 +136,17 @@ public sealed class NodeClientTests : IAsyncDisposable
     }
 
     /// <summary>The variables are expressions over the server's endpoint and password parameter, resolved when it runs.</summary>
-    private static async Task AssertPgVariablesFollowAsync(IDistributedApplicationTestingBuilder builder, IResourceWithEndpoints server, ParameterResource password)
+    private static async Task AssertPgVariablesFollowAsync(IDistributedApplicationTestingBuilder builder, IResourceWithEndpoints server, ParameterResource password, EndpointProperty host)
     {
         var pg = await PgVariablesAsync(builder);
 
-        AssertEndpoint(pg["PGHOST"], server, EndpointProperty.Host);
+        AssertEndpoint(pg["PGHOST"], server, host);
         AssertEndpoint(pg["PGPORT"], server, EndpointProperty.Port);
         Assert.Equal("postgres", await pg["PGUSER"].GetValueAsync(Ct));
         Assert.Same(password, Assert.Single(pg["PGPASSWORD"].ValueProviders));
         Assert.Equal("hello", await pg["PGDATABASE"].GetValueAsync(Ct));
+        // A server the app runs accepts SCRAM only; the client is told to insist on it (libpq 16's variable).
+        Assert.Equal("scram-sha-256", (await AppModel.EnvironmentAsync(builder.Resource<ExecutableResource>("node-client")))["PGREQUIREAUTH"]);
     }
 
     private static async Task<Dictionary<string, ReferenceExpression>> PgVariablesAsync(IDistributedApplicationTestingBuilder builder)

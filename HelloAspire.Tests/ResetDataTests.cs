@@ -13,10 +13,11 @@ public sealed class ResetDataTests : IAsyncDisposable
     [Fact]
     public async Task ResettingTheDataSeedsItAgainAsOnAFirstStartAndTheWorkerSaysHelloAgain()
     {
-        var foreign = _apps.Data.Combine("notes.txt");
-        await File.WriteAllTextAsync(foreign, "the user's own file beside the data", Ct);
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
         var first = await app.WaitForWorkerToEndAsync(Ct);
+        // A file the user put beside the data, once the app had made its folder.
+        var foreign = _apps.Data.Combine("notes.txt");
+        await File.WriteAllTextAsync(foreign, "the user's own file beside the data", Ct);
         var connectionString = (await app.GetConnectionStringAsync("hello", Ct))!;
         await ServerCommands.ExecuteSqlAsync(connectionString, "UPDATE hello SET message = 'changed'; CREATE TABLE extra (id integer);", Ct);
 

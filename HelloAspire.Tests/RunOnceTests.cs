@@ -7,7 +7,7 @@ namespace HelloAspire.Tests;
 /// everything and exits with the worker's exit code. (Only the worker here: the tests leave the Node.js client off.)
 /// The setting's former name, <c>--ExitWithWorker=true</c>, still works, with a warning that names the new one.
 /// </summary>
-public sealed class RunOnceTests : IDisposable
+public sealed class RunOnceTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
 
@@ -40,8 +40,9 @@ public sealed class RunOnceTests : IDisposable
     private static int FindLast(IReadOnlyList<string> lines, Predicate<string> match) =>
         lines.Select((line, index) => (line, index)).LastOrDefault(x => match(x.line), (line: "", index: -1)).index;
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        await FailureReport.WriteIfFailedAsync();
         _data.Dispose();
         _seed.Dispose();
     }

@@ -28,6 +28,23 @@ public sealed class SecurityTests : IAsyncDisposable
         Assert.Equal(["127.0.0.1"], listeners);
     }
 
+    /// <summary>
+    /// Logging turned up to Trace, as one does to chase a problem: Aspire's resource notifications would print every
+    /// connection string, password included; the AppHost's settings keep that category at Debug wherever it starts.
+    /// </summary>
+    [Fact]
+    public async Task TraceLoggingShowsNoPassword()
+    {
+        using var data = new TemporaryDirectory();
+        var run = await AppHostProcess.RunToEndAsync(
+            HelloApp.LocalModeWithPassword(data.Path, Password, "--RunOnce=true", "--Logging:LogLevel:Default=Trace"), HelloApp.StartTimeout, TestContext.Current.CancellationToken);
+
+        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}: {run.Errors}");
+        Assert.Contains(run.Lines, line => line.StartsWith("trce:", StringComparison.Ordinal)); // Trace really was on
+        Assert.DoesNotContain(run.Lines, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Password, run.Errors);
+    }
+
     /// <summary>The local addresses of sockets listening on the port, from /proc/net/tcp and tcp6 (no traffic sent).</summary>
     private static List<string> ListeningAddresses(int port)
     {

@@ -23,8 +23,10 @@ public sealed class StopDuringStartTests : IAsyncDisposable
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}"));
         var console = new AppHostConsole(appHost);
-        // The first start's init server runs the seed (psql, on the script), which sleeps.
-        Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.Read().Any(line => line.Contains(script, StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
+        // The first start's init server runs the seed, which sleeps: a backend of this data's server (its working
+        // directory is PGDATA) whose title says it runs a SELECT.
+        var pgData = _apps.Data.Combine("pgdata");
+        Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.InFolder(pgData).Any(line => line.Contains(" SELECT", StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
             $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
 
         var initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;

@@ -16,12 +16,15 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description, b
     /// <summary>As <see cref="Run(string, string)"/>, with a registry check that other runtimes' checks share (it runs once).</summary>
     public static ContainerImageProbe Run(string runtime, string reference, RegistryCheck registry)
     {
-        switch (IsInStore(runtime, reference))
+        switch (ProbeCommand.Run(runtime, ["image", "inspect", "--format", "{{.Id}}", reference], s_timeout))
         {
-            case true:
-                return new(true, $"{reference} is in {runtime}'s image store");
-            case null:
+            case { Started: false }:
                 return new(false, $"{runtime} is not installed");
+            case { Finished: true, ExitCode: 0 }:
+                return new(true, $"{reference} is in {runtime}'s image store");
+            case { Finished: false }:
+                // A busy machine, not a missing image: the start goes ahead, and a pull that fails is reported.
+                return new(false, $"{runtime} did not say within {s_timeout.TotalSeconds:0} s whether {reference} is in its image store", Unanswered: true);
         }
 
         return registry.Failure is not { } failure
@@ -71,13 +74,4 @@ public sealed record ContainerImageProbe(bool IsAvailable, string Description, b
     }
 
     public const string DockerHubRegistry = "registry-1.docker.io";
-
-    /// <summary>True when the image is in the runtime's store; null when the runtime's command is not on the PATH.</summary>
-    private static bool? IsInStore(string runtime, string reference) =>
-        ProbeCommand.Run(runtime, ["image", "inspect", "--format", "{{.Id}}", reference], s_timeout) switch
-        {
-            { Started: false } => null,
-            { Finished: true, ExitCode: 0 } => true,
-            _ => false,
-        };
 }

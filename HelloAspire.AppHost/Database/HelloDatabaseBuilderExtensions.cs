@@ -86,7 +86,10 @@ public static partial class HelloDatabaseBuilderExtensions
 
         server.WithInitFiles(settings.SeedDirectory)
             // PostgreSQL makes no TLS calls of its own: no host CA bundle or developer certificate copied into it.
-            .WithCertificateTrustScope(CertificateTrustScope.None);
+            .WithCertificateTrustScope(CertificateTrustScope.None)
+            .WithPasswordFile()
+            // See Loopback: 127.0.0.1 itself, never "localhost".
+            .WithEndpoint(server.Resource.PrimaryEndpoint.EndpointName, endpoint => endpoint.TargetHost = Loopback.Address);
         if (checkImage)
         {
             // Chosen explicitly: a runtime that cannot get the image stops the start with one line, instead of a pull
@@ -113,6 +116,35 @@ public static partial class HelloDatabaseBuilderExtensions
         server.WithResetDataCommand($"the volume '{volume}'", cancellationToken => ContainerVolumes.EmptyAsync(runtimeName.Value, settings.ImageReference, volume, cancellationToken));
         return (server.AddDatabase(databaseName), $"the container volume {volume}");
     }
+
+    /// <summary>Where the password file is in the container, and who reads it: the postgres account of the official image (and the stand-in's).</summary>
+    private const string PasswordFile = "/run/secrets/postgres-password";
+    private const int ImagePostgresUserId = 999;
+
+    /// <summary>
+    /// The password reaches the server as a file that the image reads (<c>POSTGRES_PASSWORD_FILE</c>), which DCP copies
+    /// into the container through the runtime's <c>cp</c> on standard input: never as <c>-e POSTGRES_PASSWORD=…</c> on
+    /// the runtime's command line, which every local user can read while it runs, and which the container keeps in
+    /// its configuration. Running only: a deployment passes the password as its platform's secret.
+    /// </summary>
+    private static IResourceBuilder<PostgresServerResource> WithPasswordFile(this IResourceBuilder<PostgresServerResource> server) =>
+        server
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables.Remove("POSTGRES_PASSWORD");
+                context.EnvironmentVariables["POSTGRES_PASSWORD_FILE"] = PasswordFile;
+            })
+            .WithContainerFiles(Path.GetDirectoryName(PasswordFile)!, async (_, cancellationToken) =>
+            [
+                new ContainerFile
+                {
+                    Name = Path.GetFileName(PasswordFile),
+                    Contents = await server.Resource.PasswordParameter.GetValueAsync(cancellationToken),
+                    Owner = ImagePostgresUserId,
+                    Group = ImagePostgresUserId,
+                    Mode = UnixFileMode.UserRead,
+                },
+            ]);
 
     /// <summary>The pinned tag on the official image, or on <c>Postgres:Image</c> (a registry and name, such as a mirror).</summary>
     private static IResourceBuilder<PostgresServerResource> WithConfiguredImage(this IResourceBuilder<PostgresServerResource> server, string? image)
@@ -172,12 +204,7 @@ public static partial class HelloDatabaseBuilderExtensions
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port)
             .WithInitFiles(settings.SeedDirectory);
-        var data = server.Resource.Data;
-        server.WithResetDataCommand($"'{data.PgData}'", async cancellationToken =>
-        {
-            await data.StopServerAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            data.ThrowAway();
-        });
+        server.WithResetDataCommand($"'{server.Resource.Data.PgData}'", server.Resource.ThrowAwayDataAsync);
         if (settings.TemporaryData)
         {
             server.WithThrowawayDataDurability()

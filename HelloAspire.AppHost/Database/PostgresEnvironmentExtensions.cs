@@ -1,12 +1,32 @@
+using HelloAspire.AppHost.LocalPostgres;
+
 namespace HelloAspire.AppHost.Database;
 
 public static class PostgresEnvironmentExtensions
 {
     /// <summary>
+    /// Gives a .NET client the database as its one connection string, <c>ConnectionStrings__&lt;name&gt;</c>, and
+    /// nothing else of it (Aspire's <c>WithReference</c> would add the connection's parts, the password among them, as
+    /// more variables the client never reads, which a deployment shows in plain text). A server the app runs itself
+    /// accepts SCRAM only, so the client is told to insist on it: a listener that asks for the password in clear
+    /// (another local user on the same port of another loopback address, say) gets nothing.
+    /// </summary>
+    public static IResourceBuilder<T> WithConnectionString<T>(this IResourceBuilder<T> client, IResourceBuilder<IResourceWithConnectionString> database)
+        where T : IResourceWithEnvironment
+    {
+        var name = $"ConnectionStrings__{database.Resource.Name}";
+        return (IsRunByTheApp(database.Resource)
+                ? client.WithEnvironment(name, ReferenceExpression.Create($"{database.Resource};Require Auth=ScramSHA256"))
+                : client.WithEnvironment(name, database))
+            .WithReferenceRelationship(database.Resource);
+    }
+
+    /// <summary>
     /// Gives a libpq client (node-postgres, psql, anything that reads PG*) the database as
     /// <c>PGHOST</c>, <c>PGPORT</c>, <c>PGUSER</c>, <c>PGPASSWORD</c> and <c>PGDATABASE</c>: the compose file's
     /// environment block, built from the database resource's connection properties, so it follows every mode and
-    /// every allocated port, and publishes as expressions (the password as its secret parameter).
+    /// every allocated port, and publishes as expressions (the password as its secret parameter). For a server the app
+    /// runs, <c>PGREQUIREAUTH=scram-sha-256</c> too (libpq 16's name: the client insists on SCRAM).
     /// </summary>
     public static IResourceBuilder<T> WithPostgresEnvironment<T>(this IResourceBuilder<T> builder, IResourceBuilder<IResourceWithConnectionString> database)
         where T : IResourceWithEnvironment
@@ -26,7 +46,7 @@ public static class PostgresEnvironmentExtensions
                     $"'{database.Resource.Name}' has no '{name}' connection property, so PG* variables cannot be built for '{builder.Resource.Name}'. " +
                     "Fix: reference a PostgreSQL database resource (AddPostgres(…).AddDatabase, AddLocalPostgres(…).AddDatabase, or AddExistingPostgresDatabase).");
 
-        var variables = new Dictionary<string, ReferenceExpression>
+        var variables = new Dictionary<string, object>
         {
             ["PGHOST"] = Property("Host"),
             ["PGPORT"] = Property("Port"),
@@ -34,6 +54,10 @@ public static class PostgresEnvironmentExtensions
             ["PGPASSWORD"] = Property("Password"),
             ["PGDATABASE"] = Property("DatabaseName"),
         };
+        if (IsRunByTheApp(database.Resource))
+        {
+            variables["PGREQUIREAUTH"] = "scram-sha-256";
+        }
 
         return builder.WithEnvironment(context =>
         {
@@ -43,4 +67,8 @@ public static class PostgresEnvironmentExtensions
             }
         });
     }
+
+    /// <summary>A database on a server the app runs (its container, or the host's binaries), which accepts SCRAM only.</summary>
+    private static bool IsRunByTheApp(IResourceWithConnectionString database) =>
+        database is PostgresDatabaseResource or LocalPostgresDatabaseResource;
 }

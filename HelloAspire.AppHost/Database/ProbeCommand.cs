@@ -24,7 +24,7 @@ internal static class ProbeCommand
             _ = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(timeout))
             {
-                process.Kill();
+                process.Kill(entireProcessTree: true);
                 return new(Started: true, Finished: false, -1, "");
             }
 

@@ -32,7 +32,7 @@ public static class SeedStepExtensions
 
         var seed = builder.AddProject<TProject>(name)
             .WithBuildOutputLaunch()
-            .WithReference(database)
+            .WithConnectionString(database)
             .WaitFor(database)
             .WithEnvironment(TaskVariable, "Seed");
         return builder.ExecutionContext.IsRunMode

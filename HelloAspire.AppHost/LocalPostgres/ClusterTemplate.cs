@@ -57,7 +57,7 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
                 "set Postgres:TemplateDirectory to another directory, or set Postgres:InitTemplate=false to run initdb for each new data directory.", ex);
         }
 
-        await InitDb.RunAsServerAsync(server, "cp", ["-a", $"{PgData}/.", pgData], $"Copying the template cluster '{Root}' failed", log, cancellationToken);
+        await InitDb.RunAsServerAsync(server, "/bin/cp", ["-a", $"{PgData}/.", pgData], $"Copying the template cluster '{Root}' failed", log, cancellationToken);
         if (server.Durable)
         {
             await InitDb.RunAsServerAsync(server, server.Installation.InitDb, ["--sync-only", $"--pgdata={pgData}"], $"Syncing '{pgData}' to disk failed", log, cancellationToken);
@@ -86,15 +86,8 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
 
         var stopwatch = Stopwatch.StartNew();
         var making = $"{Root}.making-{Environment.ProcessId}";
-        if (Directory.Exists(making))
-        {
-            Directory.Delete(making, recursive: true);
-        }
-
-        if (Directory.Exists(Root))
-        {
-            Directory.Delete(Root, recursive: true); // an older, incomplete layout: made again
-        }
+        await DeleteAsync(making, log, cancellationToken);
+        await DeleteAsync(Root, log, cancellationToken); // an older, incomplete layout: made again
 
         Directory.CreateDirectory(making, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         try
@@ -103,7 +96,7 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
         }
         catch
         {
-            Directory.Delete(making, recursive: true); // never left half-made in the cache
+            await DeleteAsync(making, log, CancellationToken.None); // never left half-made in the cache
             throw;
         }
 
@@ -117,7 +110,7 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
         var pgData = Path.Combine(making, "pgdata");
         server.Account.CreatePrivateDirectory(pgData);
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
-        await InitDb.RunAsync(server, pgData, password, durable: true, log, cancellationToken);
+        await InitDb.RunAsync(server, pgData, Path.Combine(making, "initdb.pwfile"), password, durable: true, log, cancellationToken);
         await using (var file = new FileStream(Path.Combine(making, "password"), new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -130,6 +123,16 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
         }
 
         DirectorySync.Sync(making);
+    }
+
+    /// <summary>A template folder, if there: its cluster (the server account's) deleted by that account, the rest by the AppHost's user.</summary>
+    private async Task DeleteAsync(string templateRoot, ILogger log, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(templateRoot))
+        {
+            await LocalPostgresDataDirectory.DeleteServerTreeAsync(server.Account, Path.Combine(templateRoot, "pgdata"), log, cancellationToken);
+            Directory.Delete(templateRoot, recursive: true);
+        }
     }
 
     /// <summary>Which template fits: the binaries (path, size, time: an upgrade makes a new one), the account, initdb's options.</summary>

@@ -29,7 +29,7 @@ internal sealed class InitServer : IAsyncDisposable
     public static async Task<InitServer> StartAsync(LocalPostgresServerResource server, string password, ILogger resourceLog, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var data = server.Data;
-        var (command, arguments) = server.Account.Wrap(server.Installation.Postgres,
+        var startInfo = server.Account.ToolStartInfo(server.Installation.Postgres,
         [
             "-D", data.PgData,
             "-p", SocketPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -37,11 +37,8 @@ internal sealed class InitServer : IAsyncDisposable
             "-c", $"unix_socket_directories={data.SocketDirectory}",
             "-c", "unix_socket_permissions=0700",
         ]);
-        var startInfo = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
 
         var startedAt = DateTimeOffset.UtcNow;
         var process = new Process { StartInfo = startInfo };
@@ -56,7 +53,7 @@ internal sealed class InitServer : IAsyncDisposable
         {
             using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             startup.CancelAfter(timeout);
-            await PostmasterPidFile.WaitUntilReadyAsync(data.PidFile, startedAt, adoptedPid: null, process.WaitForExitAsync(cancellationToken), startup.Token);
+            await PostmasterPidFile.WaitUntilReadyAsync(data, server.Account, startedAt, adoptedPid: null, process.WaitForExitAsync(cancellationToken), startup.Token);
             return initServer;
         }
         catch

@@ -35,7 +35,9 @@ public static class LocalPostgresBuilderExtensions
 
         if (builder.ExecutionContext.IsRunMode)
         {
-            // A second AppHost on the same data stops here, before it starts DCP or binds the dashboard's ports.
+            // A folder that is not this integration's, or a second AppHost on the same data, stops the start here,
+            // before DCP starts or the dashboard binds its ports, and before anything in the folder changes.
+            data.EnsureUsable(account);
             new LocalPostgresDataLock(data).EnsureFree();
         }
 
@@ -50,12 +52,18 @@ public static class LocalPostgresBuilderExtensions
         return builder.AddResource(server)
             .WithArgs(context =>
             {
-                foreach (var argument in account.Wrap(installation.Postgres, server.ServerArguments()).Arguments)
+                foreach (var argument in account.ServerCommand(installation.Postgres, server.ServerArguments()).Arguments)
                 {
                     context.Args.Add(argument);
                 }
+
+                // On the command line, not in PGPORT: the server's environment is cleared (see ServerAccount.ServerCommand).
+                context.Args.Add("-p");
+                context.Args.Add(server.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
             })
-            .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.PrimaryEndpointName, env: "PGPORT")
+            .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.PrimaryEndpointName)
+            // See Loopback: 127.0.0.1 itself, never "localhost".
+            .WithEndpoint(LocalPostgresServerResource.PrimaryEndpointName, endpoint => endpoint.TargetHost = Loopback.Address)
             .WithHealthCheck(healthCheckKey)
             .OnBeforeResourceStarted(static (server, e, cancellationToken) =>
                 e.Services.GetRequiredService<LocalPostgresRuntime>().BeforeServerStartsAsync(server, cancellationToken))

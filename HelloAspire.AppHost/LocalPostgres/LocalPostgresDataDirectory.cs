@@ -1,26 +1,163 @@
 namespace HelloAspire.AppHost.LocalPostgres;
 
 /// <summary>
-/// The files of one local server, all under one root:
-/// <c>pgdata/</c> (PGDATA), <c>socket/</c> (the private unix-socket directory), <c>password.verifier</c>
-/// (see <see cref="PasswordVerifier"/>) and, only while a first
-/// start is unfinished, the <c>initializing</c> marker. A directory with that marker was left half-initialized by
-/// HelloAspire itself, so it may be re-initialized; nothing else is ever deleted.
+/// The files of one local server, all under one root that the AppHost's user owns and only it writes:
+/// <c>local-postgres.marker</c> (this integration made the folder and may manage it), <c>pgdata/</c> (PGDATA) and
+/// <c>socket/</c> (the private unix-socket directory), the only parts the server account owns,
+/// <c>password.verifier</c> (see <see cref="PasswordVerifier"/>) and, only while a first start is unfinished, the
+/// <c>initializing</c> marker. A folder the integration did not make (not empty, no marker) is never used, changed or
+/// deleted; inside its own folder, only what a first start makes is ever thrown away.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LocalPostgresDataDirectory(string root)
 {
+    /// <summary>What the marker says, for whoever finds the folder.</summary>
+    private const string MarkerText =
+        "This folder holds a PostgreSQL server's data, made and managed by an Aspire AppHost's local PostgreSQL integration.\n" +
+        "Its pgdata/ is the server's data; reset it from the AppHost's dashboard (Reset data) rather than by hand.\n";
+
+    private static readonly string[] s_appFiles = ["apphost.lock", "apphost.json", "initializing", "password.verifier", "initdb.pwfile"];
+
     public string Root { get; } = Path.GetFullPath(root);
 
     public string PgData => Path.Combine(Root, "pgdata");
 
     public string SocketDirectory => Path.Combine(Root, "socket");
 
+    internal string MarkerFile => Path.Combine(Root, "local-postgres.marker");
+
     internal string InitializingMarker => Path.Combine(Root, "initializing");
 
     internal string PidFile => Path.Combine(PgData, "postmaster.pid");
 
     internal string PasswordVerifierFile => Path.Combine(Root, "password.verifier");
+
+    /// <summary>initdb's password, only while initdb runs: in the AppHost's own folder, readable by the server account alone.</summary>
+    internal string InitDbPasswordFile => Path.Combine(Root, "initdb.pwfile");
+
+    /// <summary>Whether the folder is this integration's: missing, empty, marked, or data an earlier version made.</summary>
+    private enum Claim
+    {
+        Missing,
+        Empty,
+        Marked,
+        EarlierLayout,
+    }
+
+    /// <summary>
+    /// Fails, changing nothing, when the folder is not this integration's to use: a symbolic link, not a folder,
+    /// another user's, or not empty without the marker. Called when the app model is built, before anything starts.
+    /// </summary>
+    internal void EnsureUsable(ServerAccount account) => _ = ClaimOf(account);
+
+    /// <summary>True when the folder carries the marker (so it may hold a running AppHost's lock).</summary>
+    internal bool IsMarked => File.Exists(MarkerFile);
+
+    /// <summary>
+    /// Makes the folder this integration's at the start: created if missing (mode 0700, or 0711 when the server
+    /// account must pass through it to its data), marked, and data from before the marker adopted.
+    /// </summary>
+    internal void TakeOwnership(ServerAccount account)
+    {
+        var claim = ClaimOf(account);
+        switch (claim)
+        {
+            case Claim.Missing:
+                Directory.CreateDirectory(Path.GetDirectoryName(Root)!);
+                Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                break;
+            case Claim.EarlierLayout:
+                AdoptEarlierLayout();
+                break;
+        }
+
+        if (claim != Claim.Marked)
+        {
+            WriteNew(MarkerFile, MarkerText, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        // Set on a folder checked just now to be this user's own and not a link, in a parent no one else may rename it in.
+        File.SetUnixFileMode(Root, account.IsCurrentUser
+            ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+    }
+
+    private Claim ClaimOf(ServerAccount account)
+    {
+        if (FileOwner.Of(Root) is not { } owner)
+        {
+            return Claim.Missing;
+        }
+
+        const string nothingChanged = "Nothing in it was changed.";
+        if (owner.IsSymbolicLink || !owner.IsDirectory)
+        {
+            throw new LocalPostgresException(
+                $"The data directory '{Root}' is {(owner.IsSymbolicLink ? "a symbolic link" : "not a directory")}, and the app uses only a real directory of its own. {nothingChanged} " +
+                "Fix: set Postgres:DataDirectory to a new path (the app makes the directory).");
+        }
+
+        var earlierLayout = !IsMarked && File.Exists(Path.Combine(PgData, "PG_VERSION")) && File.Exists(PasswordVerifierFile);
+        var ownUser = ServerAccount.CurrentUserId;
+        if (owner.UserId != ownUser && !(earlierLayout && owner.UserId == account.UserId))
+        {
+            throw new LocalPostgresException(
+                $"The data directory '{Root}' belongs to user id {owner.UserId}, not to the AppHost's user (id {ownUser}), so the app will not use it. {nothingChanged} " +
+                "Fix: set Postgres:DataDirectory to a new path (the app makes the directory).");
+        }
+
+        if (IsMarked)
+        {
+            return Claim.Marked;
+        }
+
+        if (earlierLayout)
+        {
+            return Claim.EarlierLayout;
+        }
+
+        var entries = Directory.EnumerateFileSystemEntries(Root).Select(Path.GetFileName).Take(4).ToList();
+        return entries.Count == 0
+            ? Claim.Empty
+            : throw new LocalPostgresException(
+                $"The data directory '{Root}' already holds files the app did not make ({string.Join(", ", entries.Take(3))}{(entries.Count > 3 ? ", …" : "")}), so the app will not use it. {nothingChanged} " +
+                "Fix: set Postgres:DataDirectory to a new or empty directory (the app makes it).");
+    }
+
+    /// <summary>
+    /// Data made before the marker existed: its folder may belong to the server account, which could then have put
+    /// links among the app's own files. The folder is taken back first (from then on only this user writes in it),
+    /// then every app file that is a link or not this user's own is removed: the lock and holder are made again, a
+    /// removed password verifier is written again once the server has accepted the password.
+    /// </summary>
+    private void AdoptEarlierLayout()
+    {
+        if (FileOwner.Of(Root) is { } owner && owner.UserId != ServerAccount.CurrentUserId)
+        {
+            ServerAccount.TakeBack(Root);
+        }
+
+        foreach (var path in s_appFiles.Select(name => Path.Combine(Root, name)))
+        {
+            if (FileOwner.Of(path) is { } file && (file.IsSymbolicLink || file.UserId != ServerAccount.CurrentUserId))
+            {
+                File.Delete(path); // unlinks the entry itself, never what a link points to
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a new file in this integration's own folder with <paramref name="mode"/> set as it is created: an entry
+    /// left there (a file, a link) is removed first, and the create refuses to follow a link.
+    /// </summary>
+    internal static void WriteNew(string path, string contents, UnixFileMode mode, Action<FileStream>? beforeWrite = null)
+    {
+        File.Delete(path);
+        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode });
+        beforeWrite?.Invoke(stream);
+        using var writer = new StreamWriter(stream);
+        writer.Write(contents);
+    }
 
     /// <summary>A unix socket path holds at most 107 bytes; PostgreSQL's is the socket directory plus "/.s.PGSQL.nnnnn".</summary>
     internal void EnsureSocketPathFits()
@@ -36,8 +173,8 @@ public sealed class LocalPostgresDataDirectory(string root)
     }
 
     /// <summary>The server running on this data, if any: its postmaster's pid, command line and port.</summary>
-    internal RunningServer? FindRunningServer() =>
-        PostmasterPidFile.ReadPid(PidFile) is { } pid && PostmasterPidFile.IsPostgresRunning(pid)
+    internal RunningServer? FindRunningServer(ServerAccount account) =>
+        PostmasterPidFile.ReadPid(PidFile) is { } pid && PostmasterPidFile.IsServerOn(pid, PgData, account)
             ? new RunningServer(pid, CommandLineOf(pid), PostmasterPidFile.ReadPort(PidFile))
             : null;
 
@@ -48,11 +185,11 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// memory block is still in use"). They are found by their working directory, which every server process sets
     /// to PGDATA. Returns how many there were.
     /// </summary>
-    internal async Task<int> WaitForOrphanedServerProcessesAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<int> WaitForOrphanedServerProcessesAsync(ServerAccount account, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var orphans = OrphanedServerProcesses();
+        var orphans = OrphanedServerProcesses(account);
         var left = orphans;
-        if (orphans.Count > 0 && !await PostmasterPidFile.PollUntilAsync(() => (left = OrphanedServerProcesses()).Count == 0, timeout, cancellationToken))
+        if (orphans.Count > 0 && !await PostmasterPidFile.PollUntilAsync(() => (left = OrphanedServerProcesses(account)).Count == 0, timeout, cancellationToken))
         {
             throw new LocalPostgresException(
                 $"Processes of an earlier postgres server (process {string.Join(", ", left)}) still run on '{PgData}' {timeout.TotalSeconds:0} s after it ended. " +
@@ -62,7 +199,7 @@ public sealed class LocalPostgresDataDirectory(string root)
         return orphans.Count;
     }
 
-    private List<int> OrphanedServerProcesses()
+    private List<int> OrphanedServerProcesses(ServerAccount account)
     {
         var orphans = new List<int>();
         if (!Directory.Exists("/proc"))
@@ -72,25 +209,13 @@ public sealed class LocalPostgresDataDirectory(string root)
 
         foreach (var process in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(process), out var pid) && PostmasterPidFile.IsPostgresRunning(pid) && WorkingDirectoryOf(pid) == PgData)
+            if (int.TryParse(Path.GetFileName(process), out var pid) && PostmasterPidFile.IsServerOn(pid, PgData, account))
             {
                 orphans.Add(pid);
             }
         }
 
         return orphans;
-    }
-
-    private static string? WorkingDirectoryOf(int pid)
-    {
-        try
-        {
-            return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null; // it exited, or is not ours to look at
-        }
     }
 
     /// <summary>
@@ -100,16 +225,16 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// and is waited for. A server that was started some other way (by hand, with another socket directory) is not
     /// this app's to stop, and is refused.
     /// </summary>
-    internal async Task StopLeftoverServerAsync(RunningServer leftover, TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task StopLeftoverServerAsync(RunningServer leftover, ServerAccount account, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!leftover.CommandLine.Contains($"unix_socket_directories={SocketDirectory}"))
         {
             throw new LocalPostgresException(
-                $"A postgres server that HelloAspire did not start (process {leftover.Pid}) runs on '{PgData}'; it was left alone. " +
+                $"A postgres server that the app did not start (process {leftover.Pid}) runs on '{PgData}'; it was left alone. " +
                 $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {leftover.Pid}), or set Postgres:DataDirectory to another directory.");
         }
 
-        await StopServerAsync(timeout, cancellationToken);
+        await StopServerAsync(account, timeout, cancellationToken);
     }
 
     private static string[] CommandLineOf(int pid)
@@ -150,11 +275,12 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// Gives the server running on this data, if any, a fast shutdown (SIGINT: what <c>pg_ctl stop -m fast</c> and the
     /// official image's STOPSIGNAL send: sessions are ended, a checkpoint is written) and waits, bounded, until it has
     /// exited; returns its pid. DCP's own stop is SIGTERM, a "smart" shutdown that waits for every client to leave,
-    /// and DCP kills the server outright when that takes more than a few seconds.
+    /// and DCP kills the server outright when that takes more than a few seconds. The pid comes from a file the
+    /// server account writes, so it is signalled only once it is seen to be this data's server, run by that account.
     /// </summary>
-    internal async Task<int?> StopServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    internal async Task<int?> StopServerAsync(ServerAccount account, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsPostgresRunning(pid))
+        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsServerOn(pid, PgData, account))
         {
             return null;
         }
@@ -182,24 +308,57 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// unfinished while it goes, so that an interruption leaves data the next start initializes again. Nothing else in
     /// <see cref="Root"/> is touched (the lock, a file the user put there).
     /// </summary>
-    internal void ThrowAway()
+    internal async Task ThrowAwayAsync(ServerAccount account, ILogger log, CancellationToken cancellationToken)
     {
-        File.WriteAllText(InitializingMarker, $"reset started {DateTimeOffset.UtcNow:O}{Environment.NewLine}");
-        if (Directory.Exists(PgData))
+        if (!IsMarked)
         {
-            Directory.Delete(PgData, recursive: true);
+            throw new LocalPostgresException($"'{Root}' does not carry the app's marker, so nothing in it was deleted. Fix: reset only data the app made.");
         }
 
+        WriteNew(InitializingMarker, $"reset started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await DeleteServerTreeAsync(account, PgData, log, cancellationToken);
         File.Delete(PasswordVerifierFile);
         File.Delete(InitializingMarker);
     }
 
     /// <summary>Deletes throwaway data, after the server has stopped (see <see cref="StopServerAsync"/>).</summary>
-    internal void Delete()
+    internal async Task DeleteAsync(ServerAccount account, ILogger log, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(Root))
+        if (!Directory.Exists(Root) || !IsMarked)
         {
-            Directory.Delete(Root, recursive: true);
+            return;
+        }
+
+        await DeleteServerTreeAsync(account, PgData, log, cancellationToken);
+        await DeleteServerTreeAsync(account, SocketDirectory, log, cancellationToken);
+        Directory.Delete(Root, recursive: true); // what is left is the AppHost user's own
+    }
+
+    /// <summary>
+    /// Deletes a folder the server account owns. Its contents are deleted by that account itself (<c>find -delete</c>,
+    /// which never follows a link), so a link planted inside can lead nowhere the account could not already write;
+    /// then the empty folder is removed from this integration's own folder.
+    /// </summary>
+    internal static async Task DeleteServerTreeAsync(ServerAccount account, string path, ILogger log, CancellationToken cancellationToken)
+    {
+        if (FileOwner.Of(path) is not { } entry)
+        {
+            return;
+        }
+
+        if (entry.IsDirectory)
+        {
+            var result = await ToolProcess.RunAsync(account.ToolStartInfo("/usr/bin/find", [path, "-mindepth", "1", "-delete"]), log, cancellationToken);
+            if (!result.Succeeded)
+            {
+                throw new LocalPostgresException($"Could not delete '{path}' (find exit code {result.ExitCode}): {result.StandardError.Trim()} Fix: see the resource's log, then try again.");
+            }
+
+            Directory.Delete(path);
+        }
+        else
+        {
+            File.Delete(path);
         }
     }
 
@@ -222,6 +381,6 @@ public enum LocalPostgresDataState
     /// <summary>A first start that did not finish (a failed seed script, a kill): re-initialized on the next start.</summary>
     HalfInitialized,
 
-    /// <summary>Files HelloAspire did not create: never touched.</summary>
+    /// <summary>Files in PGDATA that the app did not create: never touched.</summary>
     Foreign,
 }

@@ -26,21 +26,29 @@ internal sealed class LocalPostgresDataLock(LocalPostgresDataDirectory data, str
             return;
         }
 
-        _lock = TryTake() ?? throw InUse();
-        File.WriteAllText(HolderFile, JsonSerializer.Serialize(new Holder(Environment.ProcessId, dashboardUrl)));
+        _lock = TryTake(FileMode.OpenOrCreate) ?? throw InUse();
+        LocalPostgresDataDirectory.WriteNew(HolderFile, JsonSerializer.Serialize(new Holder(Environment.ProcessId, dashboardUrl)),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
-    /// <summary>Fails at once, before the AppHost starts anything, when another AppHost holds the data.</summary>
+    /// <summary>
+    /// Fails at once, before the AppHost starts anything, when another AppHost holds the data. Only looks: a folder
+    /// without a lock file is held by no one, and gets none from this check.
+    /// </summary>
     public void EnsureFree()
     {
-        if (!Directory.Exists(data.Root))
+        if (!File.Exists(LockFile))
         {
             return;
         }
 
         try
         {
-            using var probe = TryTake() ?? throw InUse();
+            using var probe = TryTake(FileMode.Open) ?? throw InUse();
+        }
+        catch (FileNotFoundException)
+        {
+            // Gone since the look: no one holds it.
         }
         catch (UnauthorizedAccessException)
         {
@@ -60,13 +68,13 @@ internal sealed class LocalPostgresDataLock(LocalPostgresDataDirectory data, str
         _lock = null;
     }
 
-    private FileStream? TryTake()
+    private FileStream? TryTake(FileMode mode)
     {
         try
         {
-            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(LockFile, mode, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException) when (mode != FileMode.Open || File.Exists(LockFile))
         {
             return null; // held: flock(LOCK_EX) failed
         }

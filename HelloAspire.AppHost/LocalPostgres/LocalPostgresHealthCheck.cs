@@ -35,7 +35,7 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
 
         // Over TCP, as the clients connect, with the password they are given.
         var target = new PsqlTarget(
-            server.PrimaryEndpoint.Host,
+            Loopback.Address,
             server.PrimaryEndpoint.Port,
             await server.PasswordParameter.GetValueAsync(cancellationToken) ?? "",
             "postgres");

@@ -88,7 +88,7 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
         {
             if (state.DataLock.IsHeld && !server.Persistent)
             {
-                await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+                await server.Data.StopServerAsync(server.Account, s_stopWait, CancellationToken.None);
             }
         }
     }
@@ -126,13 +126,13 @@ internal sealed class LocalPostgresRuntime(DistributedApplicationModel model, IS
             // A server whose preparation ended after the Stopping step (a start cancelled mid-way) is stopped here.
             if (!server.Persistent)
             {
-                await server.Data.StopServerAsync(s_stopWait, CancellationToken.None);
+                await server.Data.StopServerAsync(server.Account, s_stopWait, CancellationToken.None);
             }
 
             state.DataLock.Dispose();
             if (server.DeleteDataOnStop)
             {
-                server.Data.Delete();
+                await server.Data.DeleteAsync(server.Account, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
             }
         }
     }

@@ -12,6 +12,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     internal const string PrimaryEndpointName = "tcp";
     public const string UserName = "postgres";
 
+
     private readonly Dictionary<string, string> _databases = new(StringComparer.OrdinalIgnoreCase);
 
     internal LocalPostgresServerResource(
@@ -20,7 +21,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         PostgresInstallation installation,
         LocalPostgresDataDirectory data,
         ServerAccount account)
-        : base(name, account.Wrap(installation.Postgres, []).Command, data.Root)
+        : base(name, account.ServerCommand(installation.Postgres, []).Command, data.Root)
     {
         PasswordParameter = password;
         Installation = installation;
@@ -60,7 +61,8 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
 
     public EndpointReference PrimaryEndpoint { get; }
 
-    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
+    /// <summary>The loopback address itself (see <see cref="Loopback"/>), never a name that may resolve elsewhere first.</summary>
+    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.IPV4Host);
 
     public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
 
@@ -68,10 +70,20 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         ReferenceExpression.Create($"Host={Host};Port={Port};Username={UserName};Password={PasswordParameter}");
 
     internal string PasswordMismatchMessage =>
-        $"The data in '{Data.Root}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
-        $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data by deleting '{Data.Root}'.";
+        $"The data in '{Data.PgData}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
+        $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data (the dashboard's Reset data, or 'aspire resource {Name} reset-data'), which deletes it.";
 
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
+
+    /// <summary>
+    /// Stops the server (fast shutdown) and throws away what a first start made, so that the next start initializes
+    /// and seeds the data afresh. Nothing else in the data directory is touched.
+    /// </summary>
+    public async Task ThrowAwayDataAsync(CancellationToken cancellationToken)
+    {
+        await Data.StopServerAsync(Account, TimeSpan.FromSeconds(30), cancellationToken);
+        await Data.ThrowAwayAsync(Account, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
+    }
 
     /// <summary>
     /// The server's arguments (its port comes from PGPORT). A persistent server also carries a custom setting that
@@ -83,7 +95,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         List<string> arguments =
         [
             "-D", Data.PgData,
-            "-c", "listen_addresses=127.0.0.1",
+            "-c", $"listen_addresses={Loopback.Address}",
             "-c", $"unix_socket_directories={Data.SocketDirectory}",
             "-c", "unix_socket_permissions=0700",
         ];

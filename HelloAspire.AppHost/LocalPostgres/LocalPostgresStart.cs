@@ -84,19 +84,19 @@ internal sealed class LocalPostgresStart(
     {
         var data = server.Data;
         var account = server.Account;
-        Directory.CreateDirectory(Path.GetDirectoryName(data.Root)!);
+        account.EnsureTrusted(server.Installation);
         account.EnsureCanTraverse(data.Root);
         data.EnsureSocketPathFits();
+        data.TakeOwnership(account);
+        dataLock.Take();
         var state = data.Inspect();
         if (state == LocalPostgresDataState.Foreign)
         {
             throw new LocalPostgresException(
-                $"'{data.PgData}' holds files that are not a PostgreSQL data directory, so HelloAspire will not touch them. " +
-                "Fix: move them away, or set Postgres:DataDirectory to an empty or new directory.");
+                $"'{data.PgData}' holds files that are not a PostgreSQL data directory, so the app will not touch them. " +
+                "Fix: move them away, or reset the data (the dashboard's Reset data).");
         }
 
-        account.CreatePrivateDirectory(data.Root);
-        dataLock.Take();
         await AdoptOrStopRunningServerAsync(state, firstStart, cancellationToken);
         if (firstStart && AdoptedServerProcessId is null)
         {
@@ -111,30 +111,26 @@ internal sealed class LocalPostgresStart(
             case LocalPostgresDataState.Initialized:
                 var version = data.ServerVersion();
                 Log.UsingKeptData(resourceLog, data.PgData, version);
-                account.EnsureOwns(data.PgData, data.Root);
+                account.EnsureOwns(data.PgData);
                 if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
                 {
                     throw new LocalPostgresException(server.PasswordMismatchMessage);
                 }
 
-                account.CreatePrivateDirectory(data.SocketDirectory);
+                CreateSocketDirectory();
                 return;
             case LocalPostgresDataState.HalfInitialized:
                 Log.ReinitializingHalfInitializedData(resourceLog, data.PgData);
-                if (Directory.Exists(data.PgData))
-                {
-                    Directory.Delete(data.PgData, recursive: true);
-                }
-
+                await LocalPostgresDataDirectory.DeleteServerTreeAsync(account, data.PgData, resourceLog, cancellationToken);
                 break;
         }
 
-        account.CreatePrivateDirectory(data.SocketDirectory);
-        await File.WriteAllTextAsync(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", cancellationToken);
+        CreateSocketDirectory();
+        LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         account.CreatePrivateDirectory(data.PgData);
         var templatePassword = await InitializeAsync(password, cancellationToken);
         await SeedAsync(password, templatePassword, cancellationToken);
-        PasswordVerifier.Write(data.PasswordVerifierFile, password, account);
+        PasswordVerifier.Write(data.PasswordVerifierFile, password);
         File.Delete(data.InitializingMarker);
         if (server.Durable)
         {
@@ -145,6 +141,15 @@ internal sealed class LocalPostgresStart(
         Seeded = true;
     }
 
+    /// <summary>The server's private socket folder, the server account's: made when missing (a kept one stays as it is).</summary>
+    private void CreateSocketDirectory()
+    {
+        if (!Directory.Exists(server.Data.SocketDirectory))
+        {
+            server.Account.CreatePrivateDirectory(server.Data.SocketDirectory);
+        }
+    }
+
     /// <summary>
     /// A server already running on this data is adopted when it is a kept-running one that DCP will take over as it is
     /// (a persistent server with this run's binaries, arguments and port, on finished data); any other one of this
@@ -152,10 +157,10 @@ internal sealed class LocalPostgresStart(
     /// </summary>
     private async Task AdoptOrStopRunningServerAsync(LocalPostgresDataState state, bool firstStart, CancellationToken cancellationToken)
     {
-        if (server.Data.FindRunningServer() is not { } running)
+        if (server.Data.FindRunningServer(server.Account) is not { } running)
         {
             // No postmaster, but a killed one's children may still be on their way out.
-            if (await server.Data.WaitForOrphanedServerProcessesAsync(s_leftoverStopTimeout, cancellationToken) > 0)
+            if (await server.Data.WaitForOrphanedServerProcessesAsync(server.Account, s_leftoverStopTimeout, cancellationToken) > 0)
             {
                 Log.WaitedForOrphans(resourceLog, server.Data.PgData);
             }
@@ -165,7 +170,8 @@ internal sealed class LocalPostgresStart(
 
         var configuredPort = server.Annotations.OfType<EndpointAnnotation>().Single().Port;
         if (server.Persistent && running.IsPersistent && state == LocalPostgresDataState.Initialized
-            && running.CommandLine.SequenceEqual([server.Installation.Postgres, .. server.ServerArguments()])
+            && running.Port is { } runningPort
+            && running.CommandLine.SequenceEqual([server.Installation.Postgres, .. server.ServerArguments(), "-p", runningPort.ToString(System.Globalization.CultureInfo.InvariantCulture)])
             && (configuredPort is null || configuredPort == running.Port))
         {
             AdoptedServerProcessId = running.Pid;
@@ -173,7 +179,7 @@ internal sealed class LocalPostgresStart(
             return;
         }
 
-        await server.Data.StopLeftoverServerAsync(running, s_leftoverStopTimeout, cancellationToken);
+        await server.Data.StopLeftoverServerAsync(running, server.Account, s_leftoverStopTimeout, cancellationToken);
         if (running.IsPersistent)
         {
             Log.StoppedKeptServer(resourceLog, running.Pid, server.Persistent ? "its settings changed" : "Postgres:Lifetime is session now");
@@ -218,7 +224,7 @@ internal sealed class LocalPostgresStart(
             return templatePassword;
         }
 
-        await InitDb.RunAsync(server, server.Data.PgData, password, server.Durable, resourceLog, cancellationToken);
+        await InitDb.RunAsync(server, server.Data.PgData, server.Data.InitDbPasswordFile, password, server.Durable, resourceLog, cancellationToken);
         Log.Initialized(resourceLog, server.Data.PgData, stopwatch.ElapsedMilliseconds);
         return null;
     }
@@ -247,14 +253,16 @@ internal sealed class LocalPostgresStart(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
             timeout.CancelAfter(StartupTimeout);
-            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data.PidFile, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
+            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
             _ = MakeShutdownFastAsync(pid);
             // New data got its databases from the init server; kept data gets any declared since.
             if (!Seeded)
             {
                 var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
-                await CreateDatabasesAsync(new PsqlTarget(socketDirectory, port, password, "postgres"), server.Databases.Values, timeout.Token);
+                var target = new PsqlTarget(socketDirectory, port, password, "postgres");
+                await CreateDatabasesAsync(target, server.Databases.Values, timeout.Token);
+                await EnsurePasswordVerifierAsync(target, password, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, Seeded);
@@ -285,6 +293,26 @@ internal sealed class LocalPostgresStart(
         }
     }
 
+    /// <summary>
+    /// Kept data without a password verifier (made before there was one, or its verifier removed as untrusted) gets
+    /// one once the server has accepted the password: never is a password trusted that the data has not accepted.
+    /// </summary>
+    private async Task EnsurePasswordVerifierAsync(PsqlTarget target, string password, CancellationToken cancellationToken)
+    {
+        if (File.Exists(server.Data.PasswordVerifierFile))
+        {
+            return;
+        }
+
+        var result = await Psql.RunAsync(server, target, ["--quiet", "--output=/dev/null", "--command=SELECT 1"], resourceLog, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new LocalPostgresException(Psql.IsPasswordRejected(result) ? server.PasswordMismatchMessage : $"The server does not accept connections: {result.StandardError.Trim()}");
+        }
+
+        PasswordVerifier.Write(server.Data.PasswordVerifierFile, password);
+    }
+
     private async Task CreateDatabasesAsync(PsqlTarget target, IEnumerable<string> databaseNames, CancellationToken cancellationToken)
     {
         foreach (var databaseName in databaseNames)
@@ -297,7 +325,7 @@ internal sealed class LocalPostgresStart(
     {
         try
         {
-            await PostmasterPidFile.MakeShutdownFastAsync(server.Data.PidFile, pid, appStopping);
+            await PostmasterPidFile.MakeShutdownFastAsync(server.Data, server.Account, pid, appStopping);
         }
         catch (LocalPostgresException ex)
         {

@@ -15,13 +15,12 @@ internal static class PasswordVerifier
     private const int Iterations = 100_000;
     private const string Version = "pbkdf2-sha256";
 
-    public static void Write(string path, string password, ServerAccount account)
+    /// <summary>Written by the AppHost's user in its own folder, readable by it alone: the server never needs it.</summary>
+    public static void Write(string path, string password)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
         var hash = Hash(password, salt);
-        File.WriteAllText(path, $"{Version}:{Iterations}:{Convert.ToBase64String(salt)}:{Convert.ToBase64String(hash)}\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        account.GiveOwnership(path);
+        LocalPostgresDataDirectory.WriteNew(path, $"{Version}:{Iterations}:{Convert.ToBase64String(salt)}:{Convert.ToBase64String(hash)}\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     /// <summary>False when the file exists and <paramref name="password"/> does not match it; true otherwise (no file: nothing to check).</summary>

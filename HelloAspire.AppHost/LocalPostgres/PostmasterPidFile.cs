@@ -18,17 +18,17 @@ internal static class PostmasterPidFile
     /// second or two would take the dead server's socket for the new one's (which the new server is just replacing).
     /// </summary>
     public static async Task<(int Pid, int Port, string SocketDirectory)> WaitUntilReadyAsync(
-        string path, DateTimeOffset startedAt, int? adoptedPid, Task serverExited, CancellationToken cancellationToken)
+        LocalPostgresDataDirectory data, ServerAccount account, DateTimeOffset startedAt, int? adoptedPid, Task serverExited, CancellationToken cancellationToken)
     {
         var notBefore = startedAt.ToUnixTimeSeconds() - 1;
         while (true)
         {
-            if (TryRead(path) is { Length: >= 8 } lines
+            if (TryRead(data.PidFile) is { Length: >= 8 } lines
                 && int.TryParse(lines[0], out var pid)
                 && (pid == adoptedPid || long.TryParse(lines[2], out var startTime) && startTime >= notBefore)
                 && lines[7].Trim() == "ready"
                 && int.TryParse(lines[3], out var port)
-                && IsPostgresRunning(pid))
+                && IsServerOn(pid, data.PgData, account))
             {
                 return (pid, port, lines[4]);
             }
@@ -51,12 +51,12 @@ internal static class PostmasterPidFile
     /// image's STOPSIGNAL): whoever asked for the stop (the dashboard, <c>aspire resource postgres stop</c>, the AppHost's
     /// end), DCP starts and sees it as usual.
     /// </summary>
-    public static async Task MakeShutdownFastAsync(string path, int pid, CancellationToken cancellationToken)
+    public static async Task MakeShutdownFastAsync(LocalPostgresDataDirectory data, ServerAccount account, int pid, CancellationToken cancellationToken)
     {
         var expectedPid = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        while (!cancellationToken.IsCancellationRequested && IsPostgresRunning(pid))
+        while (!cancellationToken.IsCancellationRequested && IsServerOn(pid, data.PgData, account))
         {
-            if (TryRead(path) is { Length: >= 8 } lines && lines[0].Trim() == expectedPid && lines[7].Trim() == "stopping")
+            if (TryRead(data.PidFile) is { Length: >= 8 } lines && lines[0].Trim() == expectedPid && lines[7].Trim() == "stopping")
             {
                 try
                 {
@@ -100,6 +100,42 @@ internal static class PostmasterPidFile
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
         {
             return false; // no such process
+        }
+    }
+
+    /// <summary>
+    /// True while <paramref name="pid"/> is a PostgreSQL process of the server on <paramref name="pgData"/>: run by the
+    /// server account, with PGDATA as its working directory (every server process sets it). A pid read from a file the
+    /// server account writes (postmaster.pid) is signalled only after this check.
+    /// </summary>
+    public static bool IsServerOn(int pid, string pgData, ServerAccount account) =>
+        IsPostgresRunning(pid) && UserIdOf(pid) == account.UserId && WorkingDirectoryOf(pid) == pgData;
+
+    /// <summary>The real user id of a process (/proc/&lt;pid&gt;/status, "Uid:"), or null when it is gone.</summary>
+    private static uint? UserIdOf(int pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal)) is { } line
+                && uint.TryParse(line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], out var uid)
+                    ? uid
+                    : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null; // it exited
+        }
+    }
+
+    private static string? WorkingDirectoryOf(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null; // it exited, or is not ours to look at
         }
     }
 

@@ -21,7 +21,9 @@ internal sealed record PsqlTarget(string Host, int Port, string Password, string
 
 /// <summary>
 /// The AppHost talks to its local server through the server's own client, psql, as the official image's entrypoint
-/// does: a process of a few milliseconds, instead of loading and compiling a database driver on the start's critical path.
+/// does: a process of a few milliseconds, instead of loading and compiling a database driver on the start's critical
+/// path. It runs as the server account, with nothing of the AppHost's environment (see <see cref="ServerAccount.ToolStartInfo"/>):
+/// a <c>PGHOSTADDR</c> or <c>PGSERVICE</c> of the user's never sends the app's statements elsewhere.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal static class Psql
@@ -44,9 +46,7 @@ internal static class Psql
         CancellationToken cancellationToken,
         string? standardInput = null) =>
         ToolProcess.RunAsync(
-            server.Installation.Psql,
-            ["--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=1", .. arguments],
-            target.Environment(),
+            server.Account.ToolStartInfo(server.Installation.Psql, ["--no-psqlrc", "--no-password", "--set=ON_ERROR_STOP=1", .. arguments], target.Environment()),
             log,
             cancellationToken,
             standardInput);
@@ -73,11 +73,11 @@ internal static class Psql
             $"ALTER ROLE \"{LocalPostgresServerResource.UserName}\" PASSWORD {literal};");
         if (!result.Succeeded)
         {
-            throw new LocalPostgresException($"Could not set the password on the new data (psql exit code {result.ExitCode}). Fix: see the postgres resource's log; delete '{server.Data.Root}' to start over.");
+            throw new LocalPostgresException($"Could not set the password on the new data (psql exit code {result.ExitCode}). Fix: see the postgres resource's log; the unfinished data is initialized afresh on the next start.");
         }
     }
 
-    /// <summary>The server runs with locale C (initdb --locale=C), so its messages are in English.</summary>
+    /// <summary>The server runs with locale C (initdb --locale=C), and psql with LC_ALL=C, so the messages are in English.</summary>
     public static bool IsPasswordRejected(ToolResult result) =>
         result.StandardError.Contains("password authentication failed", StringComparison.Ordinal);
 }

@@ -5,6 +5,9 @@ namespace HelloAspire.AppHost.LocalPostgres;
 /// <summary>
 /// The official image's /docker-entrypoint-initdb.d contract, for the local server: <c>*.sql</c> through psql with
 /// ON_ERROR_STOP and <c>*.sh</c> through bash (with PG* set), in ordinal name order, stopping at the first failure.
+/// Both run as the server account, as the image runs them, never as the AppHost's user (root, in CI). The AppHost
+/// reads each script and hands it over (on psql's standard input, or as a copy in its own folder for bash), so the
+/// account needs no access to where the scripts live (a checkout under /root, say).
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class SeedScripts(LocalPostgresServerResource server, ILogger resourceLog)
@@ -43,14 +46,29 @@ internal sealed class SeedScripts(LocalPostgresServerResource server, ILogger re
 
             Log.RunningSeedScript(resourceLog, name, target.Database);
             var result = extension == ".sql"
-                ? await Psql.RunAsync(server, target, [$"--file={script}"], resourceLog, cancellationToken)
-                : await ToolProcess.RunAsync("bash", [script], environment, resourceLog, cancellationToken);
+                ? await Psql.RunAsync(server, target, ["--file=-"], resourceLog, cancellationToken, await File.ReadAllTextAsync(script, cancellationToken))
+                : await RunShellScriptAsync(script, environment, cancellationToken);
             if (!result.Succeeded)
             {
                 throw new LocalPostgresException(
                     $"Seed script '{name}' failed (exit code {result.ExitCode}): {result.StandardError.Trim()} " +
                     $"Fix: correct '{script}' and start again; the unfinished data directory is initialized afresh on the next start.");
             }
+        }
+    }
+
+    private async Task<ToolResult> RunShellScriptAsync(string script, Dictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var copy = Path.Combine(server.Data.Root, "seed-script.sh");
+        LocalPostgresDataDirectory.WriteNew(copy, await File.ReadAllTextAsync(script, cancellationToken),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        try
+        {
+            return await ToolProcess.RunAsync(server.Account.ToolStartInfo("/bin/bash", [copy], environment), resourceLog, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(copy);
         }
     }
 }

@@ -1,24 +1,31 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
 /// <summary>
-/// The operating-system account that owns the data directory and runs the server.
-/// PostgreSQL refuses to run as root, so a root AppHost (CI, a container) hands the server to the
-/// <c>postgres</c> account through <c>setpriv</c>, which execs in place: DCP still supervises the real server process.
+/// The operating-system account that runs the server and its tools, and owns only what the server needs (its data
+/// and its socket directory). PostgreSQL refuses to run as root, so a root AppHost (CI, a container) hands the server
+/// and every tool to the <c>postgres</c> account through <c>setpriv</c>, which execs in place: DCP still supervises the
+/// real server process. Whatever runs as that account gets a clean environment, never the AppHost's (root's home, CI
+/// tokens, the user's own <c>PG*</c> variables).
 /// </summary>
 [UnsupportedOSPlatform("windows")]
-internal sealed partial record ServerAccount(string Name, uint UserId, uint GroupId, bool IsCurrentUser)
+internal sealed partial record ServerAccount(string Name, uint UserId, uint GroupId, string Home, bool IsCurrentUser)
 {
     public const string ServiceAccountName = "postgres";
     private const string SetprivPath = "/usr/bin/setpriv";
+    private const string EnvPath = "/usr/bin/env";
+
+    /// <summary>The only directories a tool's PATH holds: never one the AppHost's own PATH brings.</summary>
+    private const string SystemPath = "/usr/local/bin:/usr/bin:/bin";
 
     public static ServerAccount Resolve()
     {
         if (!Environment.IsPrivilegedProcess)
         {
-            return new(Environment.UserName, geteuid(), getegid(), IsCurrentUser: true);
+            return new(Environment.UserName, geteuid(), getegid(), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), IsCurrentUser: true);
         }
 
         var entry = getpwnam(ServiceAccountName);
@@ -37,58 +44,72 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
         }
 
         var passwd = Marshal.PtrToStructure<Passwd>(entry);
-        return new(ServiceAccountName, passwd.UserId, passwd.GroupId, IsCurrentUser: false);
+        return new(ServiceAccountName, passwd.UserId, passwd.GroupId, Marshal.PtrToStringUTF8(passwd.Directory) ?? "/", IsCurrentUser: false);
     }
 
-    /// <summary>The command line that runs <paramref name="executable"/> as this account.</summary>
-    public (string Command, IReadOnlyList<string> Arguments) Wrap(string executable, IEnumerable<string> arguments) =>
+    /// <summary>
+    /// The command line DCP starts the server with: as this account, with an environment of nothing but the account's
+    /// own basics (<c>setpriv --reset-env</c>; as the current user, <c>env -i</c>), so nothing of the AppHost's reaches it.
+    /// </summary>
+    public (string Command, IReadOnlyList<string> Arguments) ServerCommand(string executable, IEnumerable<string> arguments) =>
         IsCurrentUser
-            ? (executable, [.. arguments])
-            : (SetprivPath, [$"--reuid={UserId}", $"--regid={GroupId}", "--init-groups", "--", executable, .. arguments]);
+            ? (EnvPath, ["-i", $"PATH={SystemPath}", $"HOME={Home}", "--", executable, .. arguments])
+            : (SetprivPath, [.. SwitchToAccount, "--reset-env", "--", executable, .. arguments]);
 
-    /// <summary>Creates <paramref name="path"/> (if missing) owned by this account with mode 0700.</summary>
+    /// <summary>
+    /// How a tool runs as this account (psql, initdb, a seed script, cp): its environment is this account's basics and
+    /// <paramref name="environment"/>, nothing inherited; the password, when it needs one, is in that environment or
+    /// on its standard input, never on a command line.
+    /// </summary>
+    public ProcessStartInfo ToolStartInfo(string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        // From "/": the AppHost's own working directory (a checkout under /root, say) may be closed to the account.
+        var startInfo = new ProcessStartInfo(IsCurrentUser ? tool : SetprivPath) { UseShellExecute = false, WorkingDirectory = "/" };
+        foreach (var argument in IsCurrentUser ? arguments : [.. SwitchToAccount, "--", tool, .. arguments])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment.Clear();
+        startInfo.Environment["PATH"] = SystemPath;
+        startInfo.Environment["HOME"] = Home;
+        // The server's and psql's messages in English: the app reads some of them (a refused password).
+        startInfo.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return startInfo;
+    }
+
+    private string[] SwitchToAccount => [$"--reuid={UserId}", $"--regid={GroupId}", "--init-groups"];
+
+    /// <summary>Creates <paramref name="path"/> (a new entry in a directory only the AppHost's user writes) owned by this account, mode 0700.</summary>
     public void CreatePrivateDirectory(string path)
     {
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        GiveOwnership(path);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    public void GiveOwnership(string path)
-    {
-        if (!IsCurrentUser && chown(path, UserId, GroupId) != 0)
+        if (!IsCurrentUser && lchown(path, UserId, GroupId) != 0)
         {
             var error = Marshal.GetLastPInvokeErrorMessage();
             throw new LocalPostgresException($"Could not give '{path}' to the '{Name}' account: {error}. Fix: choose a data directory on a local file system that root may chown (Postgres:DataDirectory).");
         }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>
     /// PostgreSQL refuses a data directory that its account does not own (say, made by another user, or restored as
     /// root): say so before the server starts, and change nothing.
     /// </summary>
-    public void EnsureOwns(string pgData, string dataRoot)
+    public void EnsureOwns(string pgData)
     {
-        if (OwnerOf(pgData) is { } owner && owner != UserId)
+        if (FileOwner.Of(pgData) is { } owner && owner.UserId != UserId)
         {
             throw new LocalPostgresException(
-                $"'{pgData}' belongs to user id {owner}, but the server runs as '{Name}' (user id {UserId}), so PostgreSQL would refuse it. Nothing was changed. " +
-                $"Fix: if the data is yours, run 'chown -R {Name} {dataRoot}'; otherwise set Postgres:DataDirectory to another directory.");
+                $"'{pgData}' belongs to user id {owner.UserId}, but the server runs as '{Name}' (user id {UserId}), so PostgreSQL would refuse it. Nothing was changed. " +
+                $"Fix: if the data is yours, run 'chown -R {Name} {pgData}'; otherwise reset the data (the dashboard's Reset data), or set Postgres:DataDirectory to a new directory.");
         }
-    }
-
-    private static uint? OwnerOf(string path)
-    {
-        var startInfo = new System.Diagnostics.ProcessStartInfo("stat") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in OperatingSystem.IsMacOS() ? ["-f", "%u", path] : new[] { "-c", "%u", path })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(startInfo)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 && uint.TryParse(output.Trim(), out var uid) ? uid : null;
     }
 
     /// <summary>
@@ -103,11 +124,44 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
 
         for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
         {
-            if ((File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)
+            if (Directory.Exists(dir) && (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)
             {
                 throw new LocalPostgresException(
                     $"The '{Name}' account cannot reach '{path}' because '{dir}' is not searchable by other users. " +
                     $"Fix: set {setting} to a directory outside '{dir}' (for example under /var/lib), or run 'chmod o+x {dir}'.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// As root, the programs run as this account must be root's alone: a PostgreSQL binary or folder that another user
+    /// can write would let that user run code as the server account, with what the AppHost gives it.
+    /// </summary>
+    public void EnsureTrusted(PostgresInstallation installation)
+    {
+        if (IsCurrentUser)
+        {
+            return;
+        }
+
+        string[] paths = [installation.Postgres, installation.InitDb, installation.Psql, .. Ancestors(installation.BinDirectory)];
+        foreach (var path in paths)
+        {
+            var owner = FileOwner.Of(path);
+            var writableByOthers = (File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+            if (owner is not { UserId: 0 } || writableByOthers)
+            {
+                throw new LocalPostgresException(
+                    $"The AppHost runs as root, and '{path}' is {(owner is not { UserId: 0 } ? $"owned by user id {owner?.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}" : "writable by other users")}, so another user could change what runs as '{Name}'. Nothing was started. " +
+                    "Fix: use PostgreSQL binaries that only root can change (Debian: apt-get install postgresql), or set Postgres:BinDirectory to such a folder.");
+            }
+        }
+
+        static IEnumerable<string> Ancestors(string directory)
+        {
+            for (var dir = Path.GetFullPath(directory); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            {
+                yield return dir;
             }
         }
     }
@@ -122,6 +176,18 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
         }
     }
 
+    /// <summary>Gives <paramref name="path"/> (not following a symbolic link) to the AppHost's own user: for data made by an earlier version, whose folder the server account owned.</summary>
+    public static void TakeBack(string path)
+    {
+        if (lchown(path, geteuid(), getegid()) != 0)
+        {
+            throw new LocalPostgresException($"Could not take '{path}' back from the server account: {Marshal.GetLastPInvokeErrorMessage()}. Nothing else was changed. Fix: run 'chown root: {path}'.");
+        }
+    }
+
+    /// <summary>The AppHost's own user id.</summary>
+    public static uint CurrentUserId => geteuid();
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct Passwd
     {
@@ -129,13 +195,16 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
         public readonly IntPtr Password;
         public readonly uint UserId;
         public readonly uint GroupId;
+        public readonly IntPtr Gecos;
+        public readonly IntPtr Directory;
+        public readonly IntPtr Shell;
     }
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial IntPtr getpwnam(string name);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int chown(string path, uint owner, uint group);
+    private static partial int lchown(string path, uint owner, uint group);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
@@ -145,4 +214,31 @@ internal sealed partial record ServerAccount(string Name, uint UserId, uint Grou
 
     [LibraryImport("libc")]
     private static partial uint getegid();
+}
+
+/// <summary>Who owns a file, and what it is, as <c>stat</c> sees it without following a symbolic link.</summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed record FileOwner(uint UserId, bool IsSymbolicLink, bool IsDirectory)
+{
+    /// <summary>Null when <paramref name="path"/> does not exist.</summary>
+    public static FileOwner? Of(string path)
+    {
+        // .NET has no call for a file's owner; coreutils' stat (BSD's on macOS) answers in a few milliseconds.
+        var startInfo = new ProcessStartInfo("/usr/bin/stat") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in OperatingSystem.IsMacOS() ? ["-f", "%u %HT", "--", path] : new[] { "--format=%u %F", "--", path })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        _ = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0 || output.Split(' ', 2) is not [var uid, var type] || !uint.TryParse(uid, out var userId))
+        {
+            return null;
+        }
+
+        return new(userId, type.Equals("symbolic link", StringComparison.OrdinalIgnoreCase), type.Equals("directory", StringComparison.OrdinalIgnoreCase));
+    }
 }

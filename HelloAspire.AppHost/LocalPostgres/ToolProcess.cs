@@ -2,34 +2,17 @@ using System.Diagnostics;
 
 namespace HelloAspire.AppHost.LocalPostgres;
 
-/// <summary>Runs a one-shot tool (initdb, psql, a seed .sh) to completion; its output goes to the resource's log.</summary>
+/// <summary>Runs a one-shot tool (initdb, psql, a seed script, cp) to completion; its output goes to the resource's log.</summary>
 /// <remarks>The tool reads <c>standardInput</c> when given, else an empty standard input.</remarks>
 internal static class ToolProcess
 {
-    public static async Task<ToolResult> RunAsync(
-        string command,
-        IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string> environment,
-        ILogger resourceLog,
-        CancellationToken cancellationToken,
-        string? standardInput = null)
+    /// <summary>Runs <paramref name="startInfo"/> (see <see cref="ServerAccount.ToolStartInfo"/>): its exit code and standard error.</summary>
+    public static async Task<ToolResult> RunAsync(ProcessStartInfo startInfo, ILogger resourceLog, CancellationToken cancellationToken, string? standardInput = null)
     {
-        var startInfo = new ProcessStartInfo(command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            startInfo.Environment[name] = value;
-        }
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.RedirectStandardInput = true;
+        startInfo.UseShellExecute = false;
 
         using var process = new Process { StartInfo = startInfo };
         var errors = new List<string>();

@@ -32,13 +32,14 @@ public static partial class NodeClientExtensions
     }
 
     /// <summary>
-    /// Adds <c>node index.js</c> in <paramref name="directory"/>, after <c>npm ci</c> when its dependencies are missing
+    /// Adds <c>node --require ./require-auth.js index.js</c> in <paramref name="directory"/>, after <c>npm ci</c> when its dependencies are missing
     /// (a step shown under the client, hidden once it has completed), deployed as the image its Dockerfile builds.
     /// </summary>
     public static IResourceBuilder<ExecutableResource> AddNodeClient(this IDistributedApplicationBuilder builder, string name, string directory)
     {
         var workingDirectory = Path.GetFullPath(directory, builder.AppHostDirectory);
-        var client = builder.AddExecutable(name, "node", workingDirectory, "index.js")
+        // The tutorial's index.js as it is; what the app adds is loaded before it (see require-auth.js).
+        var client = builder.AddExecutable(name, "node", workingDirectory, "--require", "./require-auth.js", "index.js")
             // Deployed as the image its Dockerfile builds: azd cannot run a host executable.
             .PublishAsDockerFile();
 

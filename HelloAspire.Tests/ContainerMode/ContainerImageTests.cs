@@ -7,7 +7,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// explicit container mode says so before anything starts, and a pull that fails anyway (a mirror that is up but
 /// does not have the image) ends the run with one line. The lines name the image and the fixes.
 /// </summary>
-public sealed class ContainerImageTests : IDisposable
+public sealed class ContainerImageTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
 
@@ -73,5 +73,9 @@ public sealed class ContainerImageTests : IDisposable
             $"Expected exit code 1 and one error line with the runtime's error and the fixes; exit code {exitCode}, console:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}{Environment.NewLine}standard error: {errors}");
     }
 
-    public void Dispose() => _data.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await FailureReport.WriteIfFailedAsync();
+        _data.Dispose();
+    }
 }

@@ -28,6 +28,13 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         var container = _container.ContainerOf(app);
         var mounts = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}};{{end}}", container], Ct);
         var tmpfs = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{json .HostConfig.Tmpfs}}", container], Ct);
+        var environment = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{json .Config.Env}}", container], Ct);
+        var workerResource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "worker");
+        var given = new System.Data.Common.DbConnectionStringBuilder
+        {
+            ConnectionString = await ((IValueProvider)(await AppModel.EnvironmentAsync(workerResource))["ConnectionStrings__hello"]).GetValueAsync(Ct),
+        };
+        var password = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresServerResource>().Single().PasswordParameter.GetValueAsync(Ct);
         await _apps.StopAsync(app, Ct);
         // DCP removes the container as the app stops; `wait` returns once it is gone.
         await Containers.RunAsync(["wait", "--condition=removing", container], Ct);
@@ -38,6 +45,12 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         Assert.Equal(0, nodeClient.ExitCode);
         Assert.Contains("Hello world", nodeClientLog);
         Assert.Equal("", mounts); // not even the image's anonymous volume
+        // 127.0.0.1 itself (DCP's proxy listens there), and SCRAM insisted on: never a listener on [::1] instead.
+        Assert.Equal("127.0.0.1", given["Host"]);
+        Assert.Equal("ScramSHA256", given["Require Auth"]);
+        // The container's configuration keeps its environment: the password is not in it, only where its file is.
+        Assert.Contains("POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password", environment);
+        Assert.DoesNotContain(password!, environment);
         Assert.Contains($"\"{AppHost.Database.HelloDatabaseBuilderExtensions.ContainerDataPath}\"", tmpfs);
         Assert.False(await Containers.VolumeExistsAsync(_container.Volume, Ct));
         Assert.NotEqual(0, (await Containers.RunAsync(["container", "inspect", container], Ct)).ExitCode);

@@ -18,7 +18,8 @@ public static partial class AppHostProcess
     /// </summary>
     public const string VersionCheckDisabled = "ASPIRE_VERSION_CHECK_DISABLED";
 
-    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts the AppHost; with <paramref name="trace"/>, under it (the process is then the tracer, whose exit waits for every process the run started).</summary>
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
@@ -53,7 +54,7 @@ public static partial class AppHostProcess
             startInfo.Environment[name] = value;
         }
 
-        var appHost = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var appHost = new Process { StartInfo = trace?.Wrap(startInfo) ?? startInfo, EnableRaisingEvents = true };
         if (ownSecrets is not null)
         {
             appHost.Exited += (_, _) => ownSecrets.Dispose();
@@ -64,14 +65,15 @@ public static partial class AppHostProcess
     }
 
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
-    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null)
     {
         using var bounded = HelloApp.Timeout(timeout, cancellationToken);
-        using var appHost = Start(args, environment);
+        using var appHost = Start(args, environment, trace);
         var console = new AppHostConsole(appHost);
+        int exitCode;
         try
         {
-            await appHost.WaitForExitAsync(bounded.Token);
+            exitCode = trace is null ? await WaitForExitCodeAsync(appHost, bounded.Token) : await trace.WaitForTracedProgramAsync(appHost, bounded.Token);
         }
         finally
         {
@@ -79,7 +81,13 @@ public static partial class AppHostProcess
         }
 
         await console.Reading.WaitAsync(bounded.Token);
-        return new(appHost.ExitCode, console.Lines, await console.Errors.WaitAsync(bounded.Token));
+        return new(exitCode, console.Lines, await console.Errors.WaitAsync(bounded.Token));
+    }
+
+    private static async Task<int> WaitForExitCodeAsync(Process appHost, CancellationToken cancellationToken)
+    {
+        await appHost.WaitForExitAsync(cancellationToken);
+        return appHost.ExitCode;
     }
 
     /// <summary>The console's log entries, one string each: a header (<c>fail: Category[id]</c>) and its message lines.</summary>

@@ -141,6 +141,7 @@ public sealed class ContainerApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await FailureReport.WriteIfFailedAsync();
         if (!_used)
         {
             return;

@@ -11,13 +11,12 @@ namespace HelloAspire.Tests.Support;
 /// </summary>
 public sealed class FailureReport
 {
-    private const string StorageKey = "HelloAspire.FailureReport";
+    private static readonly ConcurrentDictionary<string, FailureReport> s_reports = new();
     private readonly ConcurrentQueue<(string Title, Func<CancellationToken, Task<string>> Read)> _sections = new();
-    private int _written;
 
     /// <summary>The current test's report; null outside a test.</summary>
     public static FailureReport? Current =>
-        TestContext.Current.Test is null ? null : (FailureReport?)TestContext.Current.KeyValueStorage.GetOrAdd(StorageKey, _ => new FailureReport());
+        TestContext.Current.Test is { } test ? s_reports.GetOrAdd(test.UniqueID, _ => new FailureReport()) : null;
 
     /// <summary>A section read only if the report is written: <paramref name="read"/> says what it holds then.</summary>
     public void Add(string title, Func<CancellationToken, Task<string>> read) => _sections.Enqueue((title, read));
@@ -25,12 +24,14 @@ public sealed class FailureReport
     public void Add(string title, Func<string> read) => Add(title, _ => Task.FromResult(read()));
 
     /// <summary>
-    /// Writes every section to the test's output when the test did not pass (or its outcome is not known yet), once.
+    /// Writes every section to the test's output when the test did not pass (or its outcome is not known yet), once: the
+    /// first disposal that asks (a test's <see cref="TestApps"/>, its <see cref="ContainerApp"/>, its own class) writes it.
     /// Each section gets a few seconds: a report must never hold up the test's cleanup for long.
     /// </summary>
     public static async Task WriteIfFailedAsync()
     {
-        if (Current is not { } report || TestContext.Current.TestState?.Result is TestResult.Passed or TestResult.Skipped || Interlocked.Exchange(ref report._written, 1) == 1)
+        if (TestContext.Current.Test is not { } test || !s_reports.TryRemove(test.UniqueID, out var report)
+            || TestContext.Current.TestState?.Result is TestResult.Passed or TestResult.Skipped)
         {
             return;
         }

@@ -8,4 +8,19 @@ namespace HelloAspire.Tests.Support;
 public sealed class NodeClientRuns
 {
     public const string Name = "The Node.js client's runs";
+
+    public static string Directory => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "node-client"));
+
+    /// <summary>For a test that runs the client itself, not through the AppHost (which runs <c>npm ci</c> when node_modules is missing).</summary>
+    public static async Task EnsureInstalledAsync(CancellationToken cancellationToken)
+    {
+        if (System.IO.Directory.Exists(Path.Combine(Directory, "node_modules")))
+        {
+            return;
+        }
+
+        var (exitCode, _, errors) = await BoundedProcess.RunAsync(
+            new System.Diagnostics.ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund"]) { WorkingDirectory = Directory }, TimeSpan.FromMinutes(3), cancellationToken);
+        Assert.True(exitCode == 0, $"npm ci in {Directory} failed: {errors}");
+    }
 }

@@ -3,14 +3,22 @@ namespace HelloAspire.Tests.Support;
 /// <summary>The command lines of the machine's processes, from /proc, their arguments joined by spaces.</summary>
 public static class ProcessCommandLines
 {
-    public static List<string> Read()
+    public static List<string> Read() => Of(_ => true);
+
+    /// <summary>Those of the processes whose working directory is <paramref name="folder"/> (a PostgreSQL server's processes: its PGDATA).</summary>
+    public static List<string> InFolder(string folder) => Of(dir => new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget == folder);
+
+    private static List<string> Of(Func<string, bool> include)
     {
         var lines = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
         {
             try
             {
-                lines.Add(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '));
+                if (include(dir))
+                {
+                    lines.Add(File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '));
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

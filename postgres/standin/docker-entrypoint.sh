@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HelloAspire's stand-in for the official postgres image's entrypoint, written here from that image's documented
 # contract (hub.docker.com/_/postgres, "Environment Variables" and "Initialization scripts"):
-# - POSTGRES_PASSWORD (required for new data unless POSTGRES_HOST_AUTH_METHOD=trust), POSTGRES_USER (postgres),
+# - POSTGRES_PASSWORD (required for new data unless POSTGRES_HOST_AUTH_METHOD=trust) or POSTGRES_PASSWORD_FILE (the
+#   password read from that file; never both), POSTGRES_USER (postgres),
 #   POSTGRES_DB (POSTGRES_USER), POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD, PGDATA;
 # - new data only (no PG_VERSION in PGDATA): initdb, then /docker-entrypoint-initdb.d/*.sql, *.sql.gz, *.sql.xz and
 #   *.sh in name order (psql with ON_ERROR_STOP; a .sh is run when executable, sourced otherwise) against a
@@ -38,6 +39,14 @@ if [ "$(id -u)" = 0 ]; then
     chown postgres:postgres /var/run/postgresql
     chmod 3775 /var/run/postgresql
     exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
+fi
+
+# The password from a file (a secret copied into the container), as the official image's file_env reads it.
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    [ -z "${POSTGRES_PASSWORD:-}" ] || fail "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set. Fix: set only one of them."
+    POSTGRES_PASSWORD=$(<"$POSTGRES_PASSWORD_FILE") ||
+        fail "POSTGRES_PASSWORD_FILE ($POSTGRES_PASSWORD_FILE) cannot be read by the postgres account (uid $(id -u)). Fix: give the file to that account."
+    unset POSTGRES_PASSWORD_FILE
 fi
 
 if [ -s "$PGDATA/PG_VERSION" ]; then

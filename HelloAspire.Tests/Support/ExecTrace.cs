@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace HelloAspire.Tests.Support;
+
+/// <summary>
+/// Every program a run starts, with its whole command line: the AppHost runs under <c>strace -f</c>, which follows
+/// every process it and its children start (DCP, podman, setpriv, psql, initdb, the server, node) and records each
+/// <c>execve</c>, however short-lived. What any local user could read in <c>/proc/&lt;pid&gt;/cmdline</c> while that
+/// process ran is in here. Only the calls that start programs stop the processes (seccomp), so the run keeps its pace.
+/// </summary>
+public sealed partial class ExecTrace : IDisposable
+{
+    private readonly TemporaryDirectory _directory = new();
+
+    private string TraceFile => _directory.Combine("execve.trace");
+
+    /// <summary>The same command, run under the tracer.</summary>
+    public ProcessStartInfo Wrap(ProcessStartInfo command)
+    {
+        var traced = new ProcessStartInfo("strace")
+        {
+            RedirectStandardOutput = command.RedirectStandardOutput,
+            RedirectStandardError = command.RedirectStandardError,
+            WorkingDirectory = command.WorkingDirectory,
+        };
+        foreach (var argument in (string[])["-f", "--seccomp-bpf", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-s", "1000000", "-o", TraceFile, "--", command.FileName, .. command.ArgumentList])
+        {
+            traced.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            traced.Environment[name] = value;
+        }
+
+        return traced;
+    }
+
+    /// <summary>
+    /// Waits until the traced program itself has exited, and returns its exit code; then the tracer lets go of what
+    /// the program left running (aardvark-dns, which netavark starts for a container network and keeps running, would
+    /// hold the tracer forever) and ends. Programs started after that are not traced.
+    /// </summary>
+    public async Task<int> WaitForTracedProgramAsync(Process tracer, CancellationToken cancellationToken)
+    {
+        var program = await TracedProgramAsync(tracer, cancellationToken);
+        var exited = new Regex($@"^{program}\s+\+\+\+ (exited with (?<code>\d+)|killed by (?<signal>\S+).*) \+\+\+$");
+        while (true)
+        {
+            if (File.Exists(TraceFile) && File.ReadLines(TraceFile).Select(line => exited.Match(line)).FirstOrDefault(match => match.Success) is { } end)
+            {
+                using (var detach = Process.Start("kill", ["-TERM", tracer.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await detach.WaitForExitAsync(cancellationToken);
+                }
+
+                await tracer.WaitForExitAsync(cancellationToken);
+                return end.Groups["code"].Success ? int.Parse(end.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : 128;
+            }
+
+            if (tracer.HasExited)
+            {
+                return tracer.ExitCode;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>The tracer's own child: the program it was asked to run.</summary>
+    private static async Task<int> TracedProgramAsync(Process tracer, CancellationToken cancellationToken)
+    {
+        var children = $"/proc/{tracer.Id}/task/{tracer.Id}/children";
+        while (true)
+        {
+            if (File.Exists(children) && (await File.ReadAllTextAsync(children, cancellationToken)).Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..])
+            {
+                return int.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
+    /// <summary>Each program started successfully, as its command line (program, then arguments, as strace quotes them).</summary>
+    public IReadOnlyList<string> CommandLines() =>
+        [.. File.ReadLines(TraceFile).Select(line => ExecLine().Match(line)).Where(match => match.Success).Select(match => match.Groups["call"].Value)];
+
+    // "1234  execve("/usr/bin/podman", ["podman", "create", …], 0x7ffd… /* 42 vars */) = 0": the environment is left out
+    // (strace's default), the arguments are whole (-s), and only calls that started a program count (= 0).
+    [GeneratedRegex(@"^\d+\s+(?<call>execve(at)?\(.*\))\s+=\s+0$")]
+    private static partial Regex ExecLine();
+
+    public void Dispose() => _directory.Dispose();
+}
