@@ -23,14 +23,22 @@ public sealed class StopDuringStartTests : IAsyncDisposable
 
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={_seed.Path}"));
         var console = new AppHostConsole(appHost);
-        // The first start's init server runs the seed, which sleeps: a backend of this data's server (its working
-        // directory is PGDATA) whose title says it runs a SELECT.
-        var pgData = _apps.Data.Combine("pgdata");
-        Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.InFolder(pgData).Any(line => line.Contains(" SELECT", StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
-            $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
+        int initServer;
+        try
+        {
+            // The first start's init server runs the seed, which sleeps: a backend of this data's server (its working
+            // directory is PGDATA) whose title says it runs a SELECT.
+            var pgData = _apps.Data.Combine("pgdata");
+            Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.InFolder(pgData).Any(line => line.Contains(" SELECT", StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
+                $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
+            initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+        }
+        finally
+        {
+            // Stopped on every path: a failed wait must not leave an AppHost (and its DCP and server) running.
+            await AppHostProcess.StopAsync(appHost, console, s_stopTimeout);
+        }
 
-        var initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-        await AppHostProcess.StopAsync(appHost, console, s_stopTimeout);
         var outlived = PostmasterPidFile.IsPostgresRunning(initServer);
         await console.Reading.WaitAsync(ct);
         var entries = AppHostProcess.Entries(console.Lines);

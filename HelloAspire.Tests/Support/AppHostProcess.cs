@@ -12,6 +12,30 @@ public static partial class AppHostProcess
 {
     private const string ParameterPrefix = "--Parameters:";
 
+    private static readonly System.Collections.Concurrent.ConcurrentBag<Process> s_started = [];
+
+    /// <summary>
+    /// At the suite's end: an AppHost a test left running (one whose wait failed before its stop) is killed with
+    /// everything under it, and DCP then stops its servers: nothing of one test outlives the suite.
+    /// </summary>
+    public static void KillLeftovers()
+    {
+        foreach (var appHost in s_started)
+        {
+            try
+            {
+                if (!appHost.HasExited)
+                {
+                    appHost.Kill(entireProcessTree: true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed by its test: it was waited for there.
+            }
+        }
+    }
+
     /// <summary>
     /// Aspire's check for a newer Aspire: with a dashboard, it runs <c>dotnet package search</c> against NuGet once a day
     /// per user-secrets store, and so at every start of a test's own store (0.3 CPU-s, and a test that reaches out).
@@ -61,6 +85,7 @@ public static partial class AppHostProcess
         }
 
         appHost.Start();
+        s_started.Add(appHost);
         return appHost;
     }
 

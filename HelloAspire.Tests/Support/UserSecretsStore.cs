@@ -49,8 +49,12 @@ public sealed class UserSecretsStore : IDisposable
     }
 }
 
-/// <summary>What the whole suite leaves to its end: the user-secrets stores still there.</summary>
+/// <summary>What the whole suite leaves to its end: AppHost processes still running, the user-secrets stores still there.</summary>
 public sealed class SuiteCleanup : IDisposable
 {
-    public void Dispose() => UserSecretsStore.DisposeAll();
+    public void Dispose()
+    {
+        AppHostProcess.KillLeftovers();
+        UserSecretsStore.DisposeAll();
+    }
 }
