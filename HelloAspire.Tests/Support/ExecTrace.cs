@@ -24,7 +24,7 @@ public sealed partial class ExecTrace : IDisposable
             RedirectStandardError = command.RedirectStandardError,
             WorkingDirectory = command.WorkingDirectory,
         };
-        foreach (var argument in (string[])["-f", "--seccomp-bpf", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-s", "1000000", "-o", TraceFile, "--", command.FileName, .. command.ArgumentList])
+        foreach (var argument in (string[])["-f", "--seccomp-bpf", "-q", "-e", "trace=execve,execveat", "-e", "signal=none", "-s", "1000000", "-o", TraceFile, "--", command.FileName, .. command.ArgumentList])
         {
             traced.ArgumentList.Add(argument);
         }
@@ -83,13 +83,17 @@ public sealed partial class ExecTrace : IDisposable
         }
     }
 
-    /// <summary>Each program started successfully, as its command line (program, then arguments, as strace quotes them).</summary>
+    /// <summary>
+    /// Each program started or tried (a PATH search tries several), as its command line: program, then arguments, as
+    /// strace quotes them. A call another process's output interrupts is written in two parts; its first holds the
+    /// whole command line.
+    /// </summary>
     public IReadOnlyList<string> CommandLines() =>
         [.. File.ReadLines(TraceFile).Select(line => ExecLine().Match(line)).Where(match => match.Success).Select(match => match.Groups["call"].Value)];
 
-    // "1234  execve("/usr/bin/podman", ["podman", "create", …], 0x7ffd… /* 42 vars */) = 0": the environment is left out
-    // (strace's default), the arguments are whole (-s), and only calls that started a program count (= 0).
-    [GeneratedRegex(@"^\d+\s+(?<call>execve(at)?\(.*\))\s+=\s+0$")]
+    // "1234  execve("/usr/bin/podman", ["podman", "create", …], 0x7ffd… /* 42 vars */) = 0", or "… <unfinished ...>":
+    // the environment is left out (strace's default), and the arguments are whole (-s).
+    [GeneratedRegex(@"^\d+\s+(?<call>execve(at)?\(.*)$")]
     private static partial Regex ExecLine();
 
     public void Dispose() => _directory.Dispose();
