@@ -7,8 +7,8 @@ using HelloAspire.AppHost.Startup;
 // A setting to fix, or HelloAspire already running, is one line and exit code 1 on the console, not a stack trace.
 StartupErrors.ShowWithoutStackTrace();
 
-// Its appsettings.json from its project folder, wherever it is started from (dotnet run starts it there).
-var builder = DistributedApplication.CreateBuilder(AppHostSettings.WithProjectFolderAsContentRoot(args));
+// Its appsettings.json wherever it is started from; Development unless DOTNET_ENVIRONMENT says otherwise (azd's choice).
+var builder = DistributedApplication.CreateBuilder(AppHostSettings.WithDefaults(args));
 
 // The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
 builder.ReadUserSecretsInEveryEnvironment();
@@ -48,6 +48,9 @@ if (builder.WantsNodeClient())
         .WaitForSeed(seed)
         .AsRunOnce(runOnce);
 }
+
+// Deployed with azd: `aspire publish` writes the manifest it reads, `aspire deploy` says to run `azd up` (README).
+builder.PublishTheManifestForAzd();
 
 // Disposed, so that a stop during the start (which Aspire's Run ends without stopping the host) still ends the local
 // server and flushes the console.

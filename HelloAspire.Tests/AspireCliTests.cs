@@ -46,6 +46,26 @@ public sealed partial class AspireCliTests : IAsyncDisposable
         Assert.False(Directory.Exists($"/proc/{serverPid}"), $"its server (process {serverPid}) still runs");
     }
 
+    /// <summary>
+    /// The app is deployed with azd: Aspire's own publish writes the manifest azd reads, and Aspire's own deploy, which
+    /// has no compute environment to deploy to, fails with the line that says what to run, instead of reporting
+    /// success for nothing.
+    /// </summary>
+    [Fact]
+    public async Task AspirePublishWritesTheManifestAzdReadsAndAspireDeploySaysToRunAzdUp()
+    {
+        var output = _home.Combine("published");
+
+        var publish = await RunAsync("publish", "--no-build", "--output-path", output);
+        var deploy = await RunAsync("deploy", "--no-build");
+
+        Assert.True(publish.ExitCode == 0, publish.Output);
+        using var manifest = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "aspire-manifest.json"), Ct));
+        Assert.Equal("container.v1", manifest.RootElement.GetProperty("resources").GetProperty("postgres").GetProperty("type").GetString());
+        Assert.NotEqual(0, deploy.ExitCode);
+        Assert.Contains("This app is deployed with azd, not aspire deploy: run 'azd up' from the repository's root", deploy.Output);
+    }
+
     private Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => _cli.RunAsync(arguments, Ct);
 
     [GeneratedRegex(@"PID:\s+(\d+)")]

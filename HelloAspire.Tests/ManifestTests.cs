@@ -57,6 +57,7 @@ public sealed class ManifestTests : IDisposable
 
         Assert.DoesNotContain(PasswordFromUserSecrets, manifestText);
         Assert.DoesNotContain("executable.v0", manifestText);
+        AzdManifest.AssertEveryPasswordIsASecret(manifest);
     }
 
     /// <summary>Postgres:PublishAs=managed: no PostgreSQL container at all; azd asks for the connection string; a one-shot step seeds.</summary>
@@ -85,6 +86,7 @@ public sealed class ManifestTests : IDisposable
         Assert.DoesNotContain("NeverPublished", manifestText);
         Assert.DoesNotContain("\"bindMounts\"", manifestText);
         Assert.DoesNotContain("postgres:", manifestText);
+        AzdManifest.AssertEveryPasswordIsASecret(manifest);
     }
 
     [Fact]
@@ -109,6 +111,30 @@ public sealed class ManifestTests : IDisposable
         Assert.Contains($"ARG POSTGRES_IMAGE={HelloDatabaseSettings.DefaultImage}", dockerfile);
         Assert.Contains("FROM ${POSTGRES_IMAGE}:${POSTGRES_TAG}", dockerfile);
         Assert.Contains("COPY . /docker-entrypoint-initdb.d/", dockerfile);
+    }
+
+    /// <summary>
+    /// The deployed Node.js client runs on an LTS line still supported (nodejs.org's release schedule: even majors are
+    /// LTS, each supported until April 30 of its third year): a build on an end-of-life line fails here first.
+    /// </summary>
+    [Fact]
+    public void TheNodeClientsImageIsAnLtsLineStillSupported()
+    {
+        var endOfLife = new Dictionary<int, DateOnly>
+        {
+            [18] = new(2025, 4, 30),
+            [20] = new(2026, 4, 30),
+            [22] = new(2027, 4, 30),
+            [24] = new(2028, 4, 30),
+            [26] = new(2029, 4, 30),
+        };
+        var from = Assert.Single(File.ReadAllLines(Path.Combine(RepositoryRoot, "node-client", "Dockerfile")), line => line.StartsWith("FROM ", StringComparison.Ordinal));
+        var match = System.Text.RegularExpressions.Regex.Match(from, @"^FROM node:(?<major>\d+)[.-]");
+        Assert.True(match.Success, $"'{from}' does not name a node image by its major version");
+        var major = int.Parse(match.Groups["major"].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.True(endOfLife.TryGetValue(major, out var end), $"Node.js {major} is not an LTS line this test knows; add its end of life (nodejs.org/en/about/previous-releases).");
+        Assert.True(DateOnly.FromDateTime(DateTime.UtcNow) < end, $"Node.js {major} reached its end of life on {end:yyyy-MM-dd}. Fix: move node-client/Dockerfile to a supported LTS line.");
     }
 
     private static string RepositoryRoot => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));

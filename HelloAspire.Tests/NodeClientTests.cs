@@ -75,6 +75,72 @@ public sealed class NodeClientTests : IAsyncDisposable
     }
 
     /// <summary>
+    /// Every form of a connection string that the worker (Npgsql) takes, the Node.js client takes the same way:
+    /// keyword synonyms, any case and spacing, quoting, and Npgsql's defaults (port 5432, the database named after the
+    /// user). A managed server's string is one secret azd passes to both.
+    /// </summary>
+    [Theory]
+    [InlineData("Host=db.example.com;Username=app;Password=p1;Database=hello")]
+    [InlineData("Server=db.example.com;User Name=app;PWD=p2;DB=hello;Port=6432")]
+    [InlineData("host=db.example.com;UID=app;PSW=p3")]
+    [InlineData("HOST = db.example.com ; User Id = app ; Password = 'p;4' ; SSL Mode = VerifyFull")]
+    [InlineData("Host=db.example.com;UserId=app;Password=\"p\"\"5\";SslMode=Require;Database=he llo")]
+    [InlineData("Host=db.example.com;Port=5433;Username=app;Password=p6;Database=hello;SSL Mode=Disable;Timeout=15;Pooling=false")]
+    public async Task TheClientTakesEveryConnectionStringFormTheWorkerTakes(string connectionString)
+    {
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+
+        var pg = await PgEnvironmentOfAsync(connectionString);
+
+        Assert.Equal(npgsql.Host, pg["PGHOST"]);
+        Assert.Equal(npgsql.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), pg["PGPORT"]);
+        Assert.Equal(npgsql.Username, pg["PGUSER"]);
+        Assert.Equal(npgsql.Password, pg["PGPASSWORD"]);
+        Assert.Equal(npgsql.Database ?? npgsql.Username, pg["PGDATABASE"]);
+        var sslMode = connectionString.Contains("ssl", StringComparison.OrdinalIgnoreCase)
+            ? npgsql.SslMode switch { Npgsql.SslMode.VerifyFull => "verify-full", Npgsql.SslMode.VerifyCA => "verify-ca", var mode => mode.ToString().ToLowerInvariant() }
+            : null;
+        Assert.Equal(sslMode, pg.GetValueOrDefault("PGSSLMODE"));
+    }
+
+    /// <summary>Deployed (Hello__AfterRun=Stay), a connection string the client cannot use is said once, and the client stays up.</summary>
+    [Fact]
+    public async Task DeployedTheClientSaysABadSettingOnceAndStaysUp()
+    {
+        await NodeClientRuns.EnsureInstalledAsync(Ct);
+        var node = new System.Diagnostics.ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory };
+        foreach (var variable in s_pgVariables)
+        {
+            node.Environment.Remove(variable);
+        }
+
+        node.Environment["ConnectionStrings__hello"] = "Host=db.example;Password=\"unterminated;Port=5432";
+        node.Environment["Hello__AfterRun"] = "Stay";
+        node.Environment["Hello__RetryInterval"] = "00:00:00.2";
+        node.RedirectStandardError = true;
+        using var client = System.Diagnostics.Process.Start(node)!;
+        var errors = client.StandardError.ReadToEndAsync(Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // ten retry intervals
+        var stillUp = !client.HasExited;
+        client.Kill();
+        await client.WaitForExitAsync(Ct);
+
+        Assert.True(stillUp, "a deployed client with a bad setting must not exit into a restart loop");
+        Assert.Single((await errors).Split('\n'), line => line.StartsWith("node-client cannot read the hello row yet: ConnectionStrings__hello is not a PostgreSQL connection string", StringComparison.Ordinal));
+        Assert.DoesNotContain("unterminated", await errors);
+    }
+
+    private static async Task<Dictionary<string, string>> PgEnvironmentOfAsync(string connectionString)
+    {
+        var module = Path.Combine(NodeClientRuns.Directory, "connection-string.js");
+        var script = "const env = { ConnectionStrings__hello: process.argv[1] }; " +
+            $"require({System.Text.Json.JsonSerializer.Serialize(module)}).applyConnectionString(env, 'hello'); delete env.ConnectionStrings__hello; console.log(JSON.stringify(env));";
+        var (exitCode, output, errors) = await BoundedProcess.RunAsync(new System.Diagnostics.ProcessStartInfo("node", ["-e", script, connectionString]), HelloApp.WorkerTimeout, Ct);
+        Assert.True(exitCode == 0, errors);
+        return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(output)!;
+    }
+
+    /// <summary>
     /// Told to insist on SCRAM (as the AppHost tells it for the servers it runs), the client sends nothing to a server
     /// that asks for the password in clear text; told nothing, it would send it, as the control run shows.
     /// </summary>

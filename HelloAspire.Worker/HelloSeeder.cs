@@ -27,18 +27,26 @@ public sealed partial class HelloSeeder(HelloReader reader, IOptions<HelloOption
         }
 
         await using var connection = await reader.OpenWithRetriesAsync(cancellationToken);
-        await ExecuteAsync(connection, null,
-            """
-            SELECT pg_advisory_lock(hashtext('helloaspire-seed'));
-            CREATE TABLE IF NOT EXISTS helloaspire_seed_history (
-                script     text        PRIMARY KEY,
-                sha256     text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            );
-            """, cancellationToken);
-        foreach (var script in scripts.Where(s => s.EndsWith(".sql", StringComparison.Ordinal)))
+        await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(hashtext('helloaspire-seed'));", cancellationToken);
+        try
         {
-            await ApplyOnceAsync(connection, script, cancellationToken);
+            await ExecuteAsync(connection, null,
+                """
+                CREATE TABLE IF NOT EXISTS helloaspire_seed_history (
+                    script     text        PRIMARY KEY,
+                    sha256     text        NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );
+                """, cancellationToken);
+            foreach (var script in scripts.Where(s => s.EndsWith(".sql", StringComparison.Ordinal)))
+            {
+                await ApplyOnceAsync(connection, script, cancellationToken);
+            }
+        }
+        finally
+        {
+            // A session's lock outlives its use: the pooled connection would hold it, and a second seeder would wait on it.
+            await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(hashtext('helloaspire-seed'));", CancellationToken.None);
         }
     }
 

@@ -28,13 +28,16 @@ public sealed partial class HelloWorker(
         while (await RunOnceAsync(stoppingToken) != ExitCodes.Success)
         {
             stoppingToken.ThrowIfCancellationRequested();
-            LogReadingAgainLater(logger, options.Value.RetryInterval.TotalSeconds);
+            LogTryingAgainLater(logger, What, options.Value.RetryInterval.TotalSeconds);
             await Task.Delay(options.Value.RetryInterval, stoppingToken);
         }
 
-        LogStayingUp(logger);
+        LogStayingUp(logger, What);
         await Task.Delay(Timeout.Infinite, stoppingToken);
     }
+
+    /// <summary>What this run does, in the words of its messages: the worker's and the seeding step's are told apart.</summary>
+    private string What => options.Value.Task == HelloTask.Seed ? "applying the seed scripts" : "reading the hello row";
 
     private async Task<int> RunOnceAsync(CancellationToken stoppingToken)
     {
@@ -83,17 +86,17 @@ public sealed partial class HelloWorker(
         }
         catch (NpgsqlException ex)
         {
-            LogDatabaseError(logger, ex, target.Host, target.Port, target.Database);
+            LogDatabaseError(logger, ex, What, target.Host, target.Port, target.Database);
             return ExitCodes.DatabaseUnreachable;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            LogCancelled(logger);
+            LogCancelled(logger, What);
             return ExitCodes.Unexpected;
         }
         catch (Exception ex)
         {
-            LogUnexpected(logger, ex);
+            LogUnexpected(logger, ex, What);
             return ExitCodes.Unexpected;
         }
     }
@@ -116,21 +119,21 @@ public sealed partial class HelloWorker(
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Database '{Database}' does not exist on {Host}:{Port}. Fix: create it and run the scripts in seed/ (the AppHost does both in container and local modes).")]
     private static partial void LogDatabaseMissing(ILogger logger, string? database, string? host, int port);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Reading the hello row from database '{Database}' at {Host}:{Port} failed.")]
-    private static partial void LogDatabaseError(ILogger logger, Exception exception, string? host, int port, string? database);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "{What} in database '{Database}' at {Host}:{Port} failed.")]
+    private static partial void LogDatabaseError(ILogger logger, Exception exception, string what, string? host, int port, string? database);
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Seeding database '{Database}' stopped: {Error}")]
     private static partial void LogSeedFailed(ILogger logger, string? database, string error);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Reading the hello row again in {Seconds} s (Hello:AfterRun=Stay).")]
-    private static partial void LogReadingAgainLater(ILogger logger, double seconds);
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Trying again in {Seconds} s: {What} (Hello:AfterRun=Stay).")]
+    private static partial void LogTryingAgainLater(ILogger logger, string what, double seconds);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Done; staying up until stopped (Hello:AfterRun=Stay), so that a deployment does not start the worker again and again.")]
-    private static partial void LogStayingUp(ILogger logger);
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Done {What}; staying up until stopped (Hello:AfterRun=Stay), so that a deployment does not start it again and again.")]
+    private static partial void LogStayingUp(ILogger logger, string what);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Stopped before the hello row was read.")]
-    private static partial void LogCancelled(ILogger logger);
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Stopped before it finished {What}.")]
+    private static partial void LogCancelled(ILogger logger, string what);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Reading the hello row failed unexpectedly.")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "{What} failed unexpectedly.")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string what);
 }

@@ -3,7 +3,7 @@
 
     python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only]
 
-Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/EmptyAspireApp: the
+Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/.empty-aspire-app: the
 same Aspire packages and service defaults, a worker that logs a line and exits; and against the floor), the peak
 memory of the AppHost's whole process tree, the first-ever start (a new home: no cache of any kind), the seed-scale
 ratio, the test suite's wall time and time per test class, and the time of the tests that existed when issue 14
@@ -29,8 +29,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPHOST = os.path.join(ROOT, "HelloAspire.AppHost")
-# Aspire's own fixed cost: the same packages, worker launch and run-once exit, no PostgreSQL (bench/EmptyAspireApp).
-EMPTY_APPHOST = os.path.join(ROOT, "bench", "EmptyAspireApp", "EmptyAspireApp.AppHost")
+# Aspire's own fixed cost: the same packages, worker launch and run-once exit, no PostgreSQL (bench/.empty-aspire-app).
+EMPTY_APPHOST = os.path.join(ROOT, "bench", ".empty-aspire-app", "EmptyAspireApp.AppHost")
 HELLO_SEED = os.path.join(ROOT, "seed", "01-hello.sql")
 ISSUE14_TESTS = os.path.join(ROOT, "bench", "issue14-tests.txt")
 AS_ROOT = os.geteuid() == 0

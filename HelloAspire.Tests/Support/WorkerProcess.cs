@@ -9,8 +9,8 @@ public sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly Lock _outputLock = new();
     private readonly List<string> _output = [];
+    private readonly List<string> _errors = [];
     private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
-    private readonly Task<string> _errors;
 
     private WorkerProcess(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
@@ -26,22 +26,28 @@ public sealed class WorkerProcess : IDisposable
         }
 
         _process = new Process { StartInfo = startInfo };
-        _process.OutputDataReceived += (_, e) => OnOutput(e.Data);
+        _process.OutputDataReceived += (_, e) => OnLine(_output, e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(_errors, e.Data);
         _process.Start();
         _process.BeginOutputReadLine();
-        _errors = _process.StandardError.ReadToEndAsync(cancellationToken);
+        _process.BeginErrorReadLine();
     }
 
     public static WorkerProcess Start(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
         new(environment, cancellationToken);
 
     /// <summary>Waits (bounded) until the worker has written <paramref name="text"/> to its standard output.</summary>
-    public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken) => WaitForAsync(_output, text, timeout, cancellationToken);
+
+    /// <summary>Waits (bounded) until the worker has written <paramref name="text"/> to its standard error.</summary>
+    public Task WaitForErrorAsync(string text, TimeSpan timeout, CancellationToken cancellationToken) => WaitForAsync(_errors, text, timeout, cancellationToken);
+
+    private async Task WaitForAsync(List<string> stream, string text, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_outputLock)
         {
-            if (_output.Any(line => line.Contains(text, StringComparison.Ordinal)))
+            if (stream.Any(line => line.Contains(text, StringComparison.Ordinal)))
             {
                 return;
             }
@@ -49,7 +55,18 @@ public sealed class WorkerProcess : IDisposable
             _waiters.Add((text, seen));
         }
 
-        await seen.Task.WaitAsync(timeout, cancellationToken);
+        try
+        {
+            await seen.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            lock (_outputLock)
+            {
+                throw new TimeoutException(
+                    $"The worker did not write '{text}' within {timeout.TotalSeconds:0} s. Its output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}{Environment.NewLine}Its errors:{Environment.NewLine}{string.Join(Environment.NewLine, _errors)}");
+            }
+        }
     }
 
     /// <summary>Waits (bounded) for the worker to exit; returns its exit code, standard output and standard error.</summary>
@@ -59,7 +76,7 @@ public sealed class WorkerProcess : IDisposable
         await _process.WaitForExitAsync(bounded.Token);
         lock (_outputLock)
         {
-            return (_process.ExitCode, string.Join('\n', _output), _errors.Result);
+            return (_process.ExitCode, string.Join('\n', _output), string.Join('\n', _errors));
         }
     }
 
@@ -72,7 +89,7 @@ public sealed class WorkerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    private void OnOutput(string? line)
+    private void OnLine(List<string> stream, string? line)
     {
         if (line is null)
         {
@@ -81,7 +98,7 @@ public sealed class WorkerProcess : IDisposable
 
         lock (_outputLock)
         {
-            _output.Add(line);
+            stream.Add(line);
             foreach (var waiter in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
             {
                 waiter.Seen.TrySetResult();
