@@ -17,7 +17,7 @@ public sealed class DeployedWorkerTests
     [Fact]
     public async Task ADeployedWorkerReadsAgainLaterInsteadOfExitingWhenTheDatabaseIsNotThere()
     {
-        using var worker = WorkerProcess.Start(Deployed(HelloApp.FreePort()), Ct);
+        using var worker = ClientProcess.Start(Deployed(HelloApp.FreePort()));
 
         await worker.WaitForOutputAsync("Trying again in 0.2 s: reading the hello row", s_workerTimeout, Ct);
         await worker.WaitForOutputAsync("The database is not reachable yet", s_workerTimeout, Ct);
@@ -39,7 +39,7 @@ public sealed class DeployedWorkerTests
     {
         var environment = Deployed(HelloApp.FreePort());
         environment["ConnectionStrings__hello"] = "Host=db.example;Password=\"unterminated;Port=5432";
-        using var worker = WorkerProcess.Start(environment, Ct);
+        using var worker = ClientProcess.Start(environment);
 
         await worker.WaitForErrorAsync("Staying up without reading until stopped", s_workerTimeout, Ct);
         await Task.Delay(TimeSpan.FromSeconds(1), Ct); // five retry intervals: still one line, still up

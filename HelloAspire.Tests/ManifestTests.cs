@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
@@ -8,7 +7,6 @@ namespace HelloAspire.Tests;
 /// <summary>What <c>azd</c> reads: the AppHost run as a user runs it, with <c>--publisher manifest</c>.</summary>
 public sealed class ManifestTests : IDisposable
 {
-    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(60);
     private const string PasswordFromUserSecrets = "ThisMustNeverReachTheManifest42";
 
     private readonly TemporaryDirectory _output = new();
@@ -141,14 +139,9 @@ public sealed class ManifestTests : IDisposable
 
     private async Task<string> PublishAsync(params string[] settings)
     {
-        var manifestPath = _output.Combine("aspire-manifest.json");
-        var appHost = typeof(HelloDatabaseBuilderExtensions).Assembly.Location;
-        var startInfo = new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. settings]);
-        var (exitCode, output, errors) = await BoundedProcess.RunAsync(startInfo, s_publishTimeout, TestContext.Current.CancellationToken);
-
-        Assert.True(exitCode == 0, $"publish failed ({exitCode}): {output}{errors}");
-        Assert.DoesNotContain(PasswordFromUserSecrets, output + errors);
-        return await File.ReadAllTextAsync(manifestPath, TestContext.Current.CancellationToken);
+        var (manifest, console) = await AzdManifest.PublishAsync(_output.Path, settings, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(PasswordFromUserSecrets, console);
+        return manifest;
     }
 
     public void Dispose() => _output.Dispose();

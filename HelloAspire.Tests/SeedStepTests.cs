@@ -59,7 +59,7 @@ public sealed class SeedStepTests : IAsyncDisposable
     /// <summary>The worker as deployed (Hello:AfterRun=Stay) against the seeded server: hello, then up until SIGTERM.</summary>
     private static async Task<(bool StayedUp, (int ExitCode, string Output, string Errors) Ended)> RunDeployedWorkerAsync(int port)
     {
-        using var worker = WorkerProcess.Start(DeployedWorkerTests.Deployed(port, Password), Ct);
+        using var worker = ClientProcess.Start(DeployedWorkerTests.Deployed(port, Password));
         await worker.WaitForOutputAsync("staying up until stopped", HelloApp.WorkerTimeout, Ct);
         var stayedUp = !worker.HasExited;
         worker.Terminate();
@@ -69,12 +69,12 @@ public sealed class SeedStepTests : IAsyncDisposable
     /// <summary>The seeding step's program on its own (the worker with Hello:Task=Seed), as a deployment runs it.</summary>
     private static async Task<(int ExitCode, string Output, string Errors)> RunSeedTaskAsync(int port, string seedDirectory)
     {
-        using var seed = WorkerProcess.Start(new Dictionary<string, string?>
+        using var seed = ClientProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password={Password};Database=hello",
             ["Hello__Task"] = "Seed",
             ["Hello__SeedDirectory"] = seedDirectory,
-        }, Ct);
+        });
         return await seed.WaitForExitAsync(HelloApp.WorkerTimeout, Ct);
     }
 

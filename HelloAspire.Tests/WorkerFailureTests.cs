@@ -27,7 +27,7 @@ public sealed class WorkerFailureTests : IAsyncDisposable
     [Fact]
     public async Task WorkerRunOnItsOwnNamesTheMissingConnectionStringKey()
     {
-        using var worker = WorkerProcess.Start(new Dictionary<string, string?>(), TestContext.Current.CancellationToken);
+        using var worker = ClientProcess.Start(new Dictionary<string, string?>());
         var (exitCode, output, errors) = await worker.WaitForExitAsync(s_workerRunTimeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, exitCode);
@@ -40,10 +40,10 @@ public sealed class WorkerFailureTests : IAsyncDisposable
     [Fact]
     public async Task AMalformedConnectionStringIsOneLineThatNamesItAndHidesTheValue()
     {
-        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        using var worker = ClientProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__hello"] = "Host=db.example;Password=Secret-Never-Echoed;Ssl Mode=sometimes",
-        }, TestContext.Current.CancellationToken);
+        });
         var (exitCode, output, errors) = await worker.WaitForExitAsync(s_workerRunTimeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, exitCode);

@@ -16,11 +16,11 @@ public sealed class WorkerRetryTests : IAsyncDisposable
     public async Task WorkerRetriesUntilAServerThatStartsLaterAnswers()
     {
         var port = HelloApp.FreePort();
-        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        using var worker = ClientProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password={Password};Database=hello",
             ["Hello__ConnectRetryBudget"] = "00:01:00",
-        }, Ct);
+        });
 
         // The server comes up only once the worker has failed to reach it, on the port it keeps knocking on.
         await worker.WaitForOutputAsync("The database is not reachable yet", s_workerTimeout, Ct);
@@ -40,11 +40,11 @@ public sealed class WorkerRetryTests : IAsyncDisposable
     [Fact]
     public async Task WorkerGivesUpAfterItsBudgetWithTheLastError()
     {
-        using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        using var worker = ClientProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={HelloApp.FreePort()};Username=postgres;Password={Password};Database=hello",
             ["Hello__ConnectRetryBudget"] = "00:00:02",
-        }, Ct);
+        });
 
         var (exitCode, output, _) = await worker.WaitForExitAsync(s_workerTimeout, Ct);
 

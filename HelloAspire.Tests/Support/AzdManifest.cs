@@ -47,6 +47,46 @@ public static partial class AzdManifest
         }
     }
 
+    private static readonly TimeSpan s_publishTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The manifest azd reads, published by the built AppHost into <paramref name="folder"/>; its text, and what the AppHost printed.</summary>
+    public static async Task<(string Manifest, string Console)> PublishAsync(string folder, string[] settings, CancellationToken cancellationToken)
+    {
+        var manifestPath = Path.Combine(folder, $"aspire-manifest-{Guid.NewGuid():N}.json");
+        var appHost = typeof(HelloAspire.AppHost.Database.HelloDatabaseBuilderExtensions).Assembly.Location;
+        var startInfo = new System.Diagnostics.ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. settings]);
+        var (exitCode, output, errors) = await BoundedProcess.RunAsync(startInfo, s_publishTimeout, cancellationToken);
+
+        Assert.True(exitCode == 0, $"publish failed ({exitCode}): {output}{errors}");
+        return (await File.ReadAllTextAsync(manifestPath, cancellationToken), output + errors);
+    }
+
+    /// <summary>
+    /// A resource's environment as azd renders it for its Container App, but for a rehearsal on this machine: each
+    /// {resource.property} resolved as azd's evalBindingRef does (pkg/apphost/generate.go), a parameter to the value
+    /// given, a connection string to its own expression, and a binding's host and port to where the rehearsal's
+    /// server listens (azd: the Container App's name, "postgres", and its target port).
+    /// </summary>
+    public static Dictionary<string, string> Environment(JsonElement resources, string resource, IReadOnlyDictionary<string, string> parameters, string bindingHost, int bindingPort)
+    {
+        string Resolve(string value) => Reference().Replace(value, match =>
+        {
+            var name = match.Groups["resource"].Value;
+            var path = match.Value[(name.Length + 2)..^1];
+            var target = resources.GetProperty(name);
+            return (target.GetProperty("type").GetString(), path) switch
+            {
+                ("parameter.v0", "value") => parameters.TryGetValue(name, out var given) ? given : throw new InvalidOperationException($"No value given for the parameter {name}."),
+                (_, "connectionString") => Resolve(target.GetProperty("connectionString").GetString()!),
+                (_, var binding) when binding.EndsWith(".host", StringComparison.Ordinal) => bindingHost,
+                (_, var binding) when binding.EndsWith(".port", StringComparison.Ordinal) => bindingPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw new InvalidOperationException($"The rehearsal cannot resolve {match.Value}."),
+            };
+        });
+
+        return resources.GetProperty(resource).GetProperty("env").EnumerateObject().ToDictionary(v => v.Name, v => Resolve(v.Value.GetString() ?? ""));
+    }
+
     // {resource.property…}: what azd's EvalString resolves.
     [GeneratedRegex(@"\{(?<resource>[^.{}]+)\.[^{}]+\}")]
     private static partial Regex Reference();

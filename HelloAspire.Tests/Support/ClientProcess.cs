@@ -3,8 +3,8 @@ using HelloAspire.AppHost.ProjectLaunch;
 
 namespace HelloAspire.Tests.Support;
 
-/// <summary>The built worker run on its own (no AppHost), as a user could run it, with the environment given.</summary>
-public sealed class WorkerProcess : IDisposable
+/// <summary>A client run on its own (no AppHost), as a user or a deployment runs it, with the environment given.</summary>
+public sealed class ClientProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Lock _outputLock = new();
@@ -12,14 +12,16 @@ public sealed class WorkerProcess : IDisposable
     private readonly List<string> _errors = [];
     private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
-    private WorkerProcess(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
+    private ClientProcess(ProcessStartInfo startInfo, IReadOnlyDictionary<string, string?> environment)
     {
-        // The program the AppHost starts, as its build recorded it (in Release builds, the ReadyToRun one).
-        var project = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "HelloAspire.Worker.csproj"));
-        var worker = BuildOutputLaunchExtensions.FindBuiltProgram(typeof(BuildOutputLaunchExtensions).Assembly, project)
-            ?? throw new InvalidOperationException($"The AppHost's build recorded no program for {project}. Fix: build the solution.");
-        var startInfo = new ProcessStartInfo(worker) { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.Environment.Remove("ConnectionStrings__hello");
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        // Only what the test gives: none of the PostgreSQL settings of the machine or of the test run.
+        foreach (var inherited in startInfo.Environment.Keys.Where(name => name.StartsWith("PG", StringComparison.Ordinal) || name.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
+        {
+            startInfo.Environment.Remove(inherited);
+        }
+
         foreach (var (name, value) in environment)
         {
             startInfo.Environment[name] = value;
@@ -31,10 +33,23 @@ public sealed class WorkerProcess : IDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        var program = $"{Path.GetFileName(startInfo.FileName)} process {_process.Id}";
+        FailureReport.Current?.Add($"{program}: its output", () => Lines(_output));
+        FailureReport.Current?.Add($"{program}: its standard error", () => Lines(_errors));
     }
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
-        new(environment, cancellationToken);
+    /// <summary>The worker, as the AppHost's build recorded its program (in Release builds, the ReadyToRun one).</summary>
+    public static ClientProcess Start(IReadOnlyDictionary<string, string?> environment)
+    {
+        var project = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "HelloAspire.Worker.csproj"));
+        var worker = BuildOutputLaunchExtensions.FindBuiltProgram(typeof(BuildOutputLaunchExtensions).Assembly, project)
+            ?? throw new InvalidOperationException($"The AppHost's build recorded no program for {project}. Fix: build the solution.");
+        return new(new ProcessStartInfo(worker), environment);
+    }
+
+    /// <summary>The tutorial's Node.js client, as its image runs it (see node-client/Dockerfile's CMD).</summary>
+    public static ClientProcess StartNodeClient(IReadOnlyDictionary<string, string?> environment) =>
+        new(new ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory }, environment);
 
     /// <summary>Waits (bounded) until the worker has written <paramref name="text"/> to its standard output.</summary>
     public Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken) => WaitForAsync(_output, text, timeout, cancellationToken);
@@ -77,6 +92,14 @@ public sealed class WorkerProcess : IDisposable
         lock (_outputLock)
         {
             return (_process.ExitCode, string.Join('\n', _output), string.Join('\n', _errors));
+        }
+    }
+
+    private string Lines(List<string> stream)
+    {
+        lock (_outputLock)
+        {
+            return string.Join(Environment.NewLine, stream);
         }
     }
 
