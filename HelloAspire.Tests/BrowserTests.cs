@@ -31,6 +31,7 @@ public sealed partial class BrowserTests : IAsyncDisposable
         using var timeout = HelloApp.Timeout(s_runTimeout, ct);
         // DetailedErrors reaches the dashboard (DCP starts it with the AppHost's environment): a circuit that ends in an
         // unhandled exception then names it in the browser's console, which a failure here reports.
+        await NodeClientRuns.EnsureInstalledAsync(ct);
         using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_data.Path, "--NodeClient:Enabled=true"), new Dictionary<string, string> { ["DetailedErrors"] = "true" });
         var console = new AppHostConsole(appHost);
         try

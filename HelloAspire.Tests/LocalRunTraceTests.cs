@@ -26,6 +26,7 @@ public sealed class LocalRunTraceTests : IAsyncDisposable
     {
         using var trace = new ExecTrace();
 
+        await NodeClientRuns.EnsureInstalledAsync(Ct);
         var run = await AppHostProcess.RunToEndAsync(Args("--RunOnce=true", "--NodeClient:Enabled=true"), s_runTimeout, Ct, trace: trace);
         var programs = trace.CommandLines();
 

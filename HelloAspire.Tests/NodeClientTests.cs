@@ -19,6 +19,7 @@ public sealed class NodeClientTests : IAsyncDisposable
     [Fact]
     public async Task NodeClientSaysHelloFromTheSameDatabase()
     {
+        await NodeClientRuns.EnsureInstalledAsync(Ct);
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, "--NodeClient:Enabled=true"), Ct);
 
         var client = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
@@ -108,26 +109,22 @@ public sealed class NodeClientTests : IAsyncDisposable
     public async Task DeployedTheClientSaysABadSettingOnceAndStaysUp()
     {
         await NodeClientRuns.EnsureInstalledAsync(Ct);
-        var node = new System.Diagnostics.ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory };
-        foreach (var variable in s_pgVariables)
+        using var client = ClientProcess.StartNodeClient(new Dictionary<string, string?>
         {
-            node.Environment.Remove(variable);
-        }
+            ["ConnectionStrings__hello"] = "Host=db.example;Password=\"unterminated;Port=5432",
+            ["Hello__AfterRun"] = "Stay",
+            ["Hello__RetryInterval"] = "00:00:00.2",
+        });
 
-        node.Environment["ConnectionStrings__hello"] = "Host=db.example;Password=\"unterminated;Port=5432";
-        node.Environment["Hello__AfterRun"] = "Stay";
-        node.Environment["Hello__RetryInterval"] = "00:00:00.2";
-        node.RedirectStandardError = true;
-        using var client = System.Diagnostics.Process.Start(node)!;
-        var errors = client.StandardError.ReadToEndAsync(Ct);
-        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // ten retry intervals
+        await client.WaitForErrorAsync("node-client cannot read the hello row yet", HelloApp.WorkerTimeout, Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct); // five retry intervals: still one line, still up
         var stillUp = !client.HasExited;
-        client.Kill();
-        await client.WaitForExitAsync(Ct);
+        client.Terminate();
+        var (_, _, errors) = await client.WaitForExitAsync(HelloApp.WorkerTimeout, Ct);
 
         Assert.True(stillUp, "a deployed client with a bad setting must not exit into a restart loop");
-        Assert.Single((await errors).Split('\n'), line => line.StartsWith("node-client cannot read the hello row yet: ConnectionStrings__hello is not a PostgreSQL connection string", StringComparison.Ordinal));
-        Assert.DoesNotContain("unterminated", await errors);
+        Assert.Single(errors.Split('\n'), line => line.StartsWith("node-client cannot read the hello row yet: ConnectionStrings__hello is not a PostgreSQL connection string", StringComparison.Ordinal));
+        Assert.DoesNotContain("unterminated", errors);
     }
 
     private static async Task<Dictionary<string, string>> PgEnvironmentOfAsync(string connectionString)

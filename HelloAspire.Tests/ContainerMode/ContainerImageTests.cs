@@ -7,6 +7,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// explicit container mode says so before anything starts, and a pull that fails anyway (a mirror that is up but
 /// does not have the image) ends the run with one line. The lines name the image and the fixes.
 /// </summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerImageTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);

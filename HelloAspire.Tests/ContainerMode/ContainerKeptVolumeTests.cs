@@ -10,6 +10,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// its hello. One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first
 /// start: <see cref="ContainerThrowawayDataTests"/>.)
 /// </summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();

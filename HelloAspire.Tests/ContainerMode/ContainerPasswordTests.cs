@@ -7,6 +7,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// run (the AppHost, DCP, podman and its helpers, the container's own) is seen in a trace, and none carries it on its
 /// command line, where every local user can read it while the program runs.
 /// </summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerPasswordTests : IAsyncDisposable
 {
     private const string Password = "Container-Canary-Password-Must-Not-Leak-9";

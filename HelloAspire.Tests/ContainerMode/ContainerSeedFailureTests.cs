@@ -3,6 +3,7 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests.ContainerMode;
 
 /// <summary>A seed script that fails in the image's first start: one line with psql's error and the fix, not a wait.</summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerSeedFailureTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);

@@ -7,7 +7,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// both clients say hello; the data lives in RAM, so nothing stays in the runtime once the app stops. (A kept volume's
 /// life: <see cref="ContainerKeptVolumeTests"/>.)
 /// </summary>
-[Collection(NodeClientRuns.Name)]
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerThrowawayDataTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();
@@ -19,6 +19,7 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
     public async Task BothClientsSayHelloFromThrowawayDataThatLivesInRamAndLeavesNoVolumeBehind()
     {
         await Containers.RequireAsync(Ct);
+        await NodeClientRuns.EnsureInstalledAsync(Ct);
         var app = await _apps.StartAsync(_container.Args("--Postgres:TemporaryData=true", "--NodeClient:Enabled=true"), Ct);
         var worker = await app.WaitForWorkerToEndAsync(Ct);
         var nodeClient = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);

@@ -8,6 +8,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// too, and the volume stays; a volume that a running container uses is refused with the container named, and keeps
 /// every file.
 /// </summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ContainerVolumesTests : IAsyncDisposable
 {
     private readonly string _volume = $"helloaspire-test-{Guid.NewGuid():N}";

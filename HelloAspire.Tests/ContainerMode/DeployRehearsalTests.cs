@@ -11,7 +11,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// stand-in image: no registry here), and the clients started before the database, as Container Apps starts them in
 /// any order. Each must say hello within a bound, and stay up.
 /// </summary>
-[Collection(NodeClientRuns.Name)]
+[Collection(ContainerRuns.Name)]
 public sealed class DeployRehearsalTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_helloTimeout = TimeSpan.FromSeconds(90);

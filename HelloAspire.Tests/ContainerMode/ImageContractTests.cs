@@ -8,6 +8,7 @@ namespace HelloAspire.Tests.ContainerMode;
 /// this app rely on: the stand-in built here, or the official image itself when <see cref="Containers.ImageVariable"/>
 /// names it (the same test then checks the contract against the original).
 /// </summary>
+[Collection(ContainerRuns.Name)]
 public sealed class ImageContractTests : IAsyncDisposable
 {
     private const string Password = "image-contract-test-password-0123";

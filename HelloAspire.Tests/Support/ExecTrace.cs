@@ -13,6 +13,10 @@ public sealed partial class ExecTrace : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
 
+    public ExecTrace() =>
+        FailureReport.Current?.Add("the trace: its last lines (programs started, processes ended)",
+            () => File.Exists(TraceFile) ? string.Join(Environment.NewLine, File.ReadLines(TraceFile).TakeLast(60).Select(line => line.Length > 300 ? line[..300] + "…" : line)) : "(no trace written)");
+
     private string TraceFile => _directory.Combine("execve.trace");
 
     /// <summary>The same command, run under the tracer.</summary>

@@ -21,22 +21,18 @@ public sealed class StartedSecond
 }
 
 /// <summary>
-/// Runs <see cref="StartedFirst"/>, then <see cref="StartedSecond"/>, then <see cref="NodeClientRuns"/> (tests that
-/// run one after another), then container mode's tests (each 15–30 s, mostly spent waiting on the container runtime,
-/// so they overlap well with the CPU-bound ones), then the others, which keep their order.
+/// Runs <see cref="ContainerRuns"/> (container mode's tests, one after another: mostly spent waiting on the container
+/// runtime, so they overlap well with the CPU-bound ones), then <see cref="StartedFirst"/>, <see cref="StartedSecond"/>
+/// and <see cref="NodeClientRuns"/> (tests that run one after another), then the others, which keep their order.
 /// </summary>
 public sealed class LongestTestsFirst : ITestCollectionOrderer
 {
-    private static readonly string?[] s_longestFirst = [typeof(StartedFirst).FullName, typeof(StartedSecond).FullName, typeof(NodeClientRuns).FullName];
-
-    private static readonly string s_containerMode = $"{typeof(LongestTestsFirst).Namespace![..^".Support".Length]}.ContainerMode.";
+    private static readonly string?[] s_longestFirst = [typeof(ContainerRuns).FullName, typeof(StartedFirst).FullName, typeof(StartedSecond).FullName, typeof(NodeClientRuns).FullName];
 
     public IReadOnlyCollection<TTestCollection> OrderTestCollections<TTestCollection>(IReadOnlyCollection<TTestCollection> testCollections)
         where TTestCollection : ITestCollection =>
         [.. testCollections.OrderBy(collection => Rank(collection))];
 
     private static int Rank(ITestCollection collection) =>
-        Array.IndexOf(s_longestFirst, collection.TestCollectionClassName) is var rank and >= 0 ? rank
-        : collection.TestCollectionDisplayName.Contains(s_containerMode, StringComparison.Ordinal) ? s_longestFirst.Length
-        : s_longestFirst.Length + 1;
+        Array.IndexOf(s_longestFirst, collection.TestCollectionClassName) is var rank and >= 0 ? rank : s_longestFirst.Length;
 }
