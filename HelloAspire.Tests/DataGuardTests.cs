@@ -1,3 +1,4 @@
+using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -15,8 +16,12 @@ public sealed class DataGuardTests : IAsyncDisposable
     [Fact]
     public async Task AChangedPasswordFailsTheStartWithBothFixesAndKeepsTheData()
     {
-        var first = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
-        Assert.Equal(0, first.Worker.ExitCode);
+        // A row of the user's own, written after the seed: what must survive the refused start.
+        var app = await _apps.StartAsync(Args(), Ct);
+        var first = await app.WaitForWorkerToEndAsync(Ct);
+        await ServerCommands.ExecuteSqlAsync((await app.GetConnectionStringAsync("hello", Ct))!, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written by the user');", Ct);
+        await _apps.StopAsync(app, Ct);
+        Assert.Equal(0, first.ExitCode);
 
         var changed = await _apps.RunUntilWorkerEndsAsync(Args("a-new-password-0123456789"), Ct);
 
@@ -26,8 +31,11 @@ public sealed class DataGuardTests : IAsyncDisposable
         Assert.Contains("or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes it.", changed.PostgresLog);
         Assert.DoesNotContain("deleting '", changed.PostgresLog); // never advice to delete a folder the user named
 
-        var restored = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
-        Assert.Equal(0, restored.Worker.ExitCode);
+        app = await _apps.StartAsync(Args(), Ct);
+        var restored = await app.WaitForWorkerToEndAsync(Ct);
+        var note = await ServerCommands.ScalarAsync<string>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT note FROM kept", Ct);
+        Assert.Equal(0, restored.ExitCode);
+        Assert.Equal("written by the user", note);
     }
 
     /// <summary>
@@ -38,22 +46,26 @@ public sealed class DataGuardTests : IAsyncDisposable
     public async Task ASecondAppHostProcessOnTheSameDataSaysSoInOneLineAndExitsWithOne()
     {
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, Ct);
-        using var first = AppHostProcess.Start(Args());
+        // The first one's dashboard on a fixed port, as the launch profile's is: the second one's line names it.
+        var dashboard = $"http://127.0.0.1:{HelloApp.FreeFixedPort()}";
+        using var first = AppHostProcess.Start(Args(), new Dictionary<string, string> { ["ASPNETCORE_URLS"] = dashboard });
         var firstConsole = new AppHostConsole(first);
         try
         {
             await firstConsole.WaitForWorkerToEndAsync(timeout.Token);
-            var serverPid = HelloApp.PostmasterPid(_apps.Data.Path);
+            var serverPid = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
 
             var (exitCode, _, errors) = await AppHostProcess.RunToEndAsync(Args(), HelloApp.StartTimeout, timeout.Token);
 
             Assert.Equal(1, exitCode);
             var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"error: HelloAspire is already running on the data in '{_apps.Data.Path}' (process {first.Id})", line);
+            Assert.StartsWith($"error: HelloAspire is already running on the data in '{_apps.Data.Path}' (process {first.Id}, dashboard {dashboard})", line);
             Assert.DoesNotContain("   at ", errors);
             Assert.Contains("nothing was touched", line);
             Assert.Contains("Postgres:DataDirectory", line);
-            Assert.Equal(serverPid, HelloApp.PostmasterPid(_apps.Data.Path)); // the first one's server, untouched
+            // The first one's server, untouched: the same process, still running.
+            Assert.Equal(serverPid, HelloApp.PostmasterPid(_apps.Data.Path));
+            Assert.True(PostmasterPidFile.IsPostgresRunning(serverPid), $"the first AppHost's server (process {serverPid}) no longer runs");
         }
         finally
         {
@@ -86,6 +98,52 @@ public sealed class DataGuardTests : IAsyncDisposable
         }
 
         Assert.Equal(kept, secrets.Read());
+    }
+
+    /// <summary>
+    /// A server someone started by hand on the app's data (another socket folder: not one of the app's own) is not
+    /// the app's to stop: the start says so in one line, with the fix, and the server keeps running.
+    /// </summary>
+    [Fact]
+    public async Task AServerStartedByHandOnTheDataIsLeftAloneAndTheStartSaysSo()
+    {
+        Assert.Equal(0, (await _apps.RunUntilWorkerEndsAsync(Args(), Ct)).Worker.ExitCode);
+        using var socket = new TemporaryDirectory();
+        var installation = PostgresInstallation.Find(null, PostgresInstallation.DefaultCandidates())!;
+        var asRoot = Environment.IsPrivilegedProcess;
+        if (asRoot)
+        {
+            await RunAsync("chown", ["postgres", socket.Path]);
+        }
+
+        var arguments = new[] { "-D", _apps.Data.Combine("pgdata"), "-c", "listen_addresses=", "-c", $"unix_socket_directories={socket.Path}" };
+        using var byHand = System.Diagnostics.Process.Start(asRoot
+            ? new System.Diagnostics.ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", installation.Postgres, .. arguments]) { RedirectStandardError = true }
+            : new System.Diagnostics.ProcessStartInfo(installation.Postgres, arguments) { RedirectStandardError = true })!;
+        _ = byHand.StandardError.ReadToEndAsync(Ct);
+        try
+        {
+            Assert.True(await PostmasterPidFile.PollUntilAsync(() => HelloApp.PostmasterPid(_apps.Data.Path) == byHand.Id, HelloApp.StartTimeout, Ct), "the server started by hand did not come up");
+
+            var refused = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
+
+            Assert.Equal(KnownResourceStates.FailedToStart, refused.Worker.State?.Text);
+            Assert.Contains($"A postgres server that the app did not start (process {byHand.Id}) runs on '{_apps.Data.Combine("pgdata")}'; it was left alone.", refused.PostgresLog);
+            Assert.Contains($"kill -INT {byHand.Id}", refused.PostgresLog);
+            Assert.True(PostmasterPidFile.IsPostgresRunning(byHand.Id), "the server started by hand was stopped");
+        }
+        finally
+        {
+            await RunAsync("kill", ["-INT", byHand.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await byHand.WaitForExitAsync(Ct);
+        }
+    }
+
+    private static async Task RunAsync(string tool, string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(tool, arguments);
+        await process.WaitForExitAsync(Ct);
+        Assert.Equal(0, process.ExitCode);
     }
 
     private static async Task<string?> PasswordAsync(IDistributedApplicationTestingBuilder builder) =>

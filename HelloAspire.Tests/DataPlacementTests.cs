@@ -48,6 +48,21 @@ public sealed class DataPlacementTests : IAsyncDisposable
         Assert.True(stillThere, "the data must be left as it was");
     }
 
+    /// <summary>Where the app's PGDATA should be, files that are not a cluster: refused in one line, and left as they are.</summary>
+    [Fact]
+    public async Task FilesThatAreNotAClusterWhereTheDataShouldBeAreRefusedAndLeftAsTheyAre()
+    {
+        Assert.Equal(0, (await _apps.RunUntilWorkerEndsAsync(Args(), Ct)).Worker.ExitCode);
+        File.Delete(_apps.Data.Combine("pgdata", "PG_VERSION")); // what makes it a cluster, gone: a copy gone wrong
+        var before = await DirectorySnapshot.OfAsync(_apps.Data.Combine("pgdata"), Ct);
+
+        var refused = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
+
+        Assert.Equal(KnownResourceStates.FailedToStart, refused.Worker.State?.Text);
+        Assert.Contains($"'{_apps.Data.Combine("pgdata")}' holds files that are not a PostgreSQL data directory, so the app will not touch them.", refused.PostgresLog);
+        Assert.Equal(before, await DirectorySnapshot.OfAsync(_apps.Data.Combine("pgdata"), Ct));
+    }
+
     private static async Task RunAsync(string tool, string[] arguments)
     {
         using var process = System.Diagnostics.Process.Start(tool, arguments);

@@ -77,7 +77,7 @@ public sealed class ModeSelectionTests
     {
         var error = Assert.Throws<DistributedApplicationException>(() => Choose(PostgresMode.Auto, runtime: s_dockerStopped));
 
-        Assert.Contains("docker is installed but not running", error.Message);
+        Assert.StartsWith("No PostgreSQL to run: no healthy container runtime (docker is installed but not running), and no PostgreSQL server binaries (", error.Message);
         Assert.Contains("start Docker or Podman", error.Message);
         Assert.Contains("apt-get install postgresql", error.Message);
         Assert.Contains("ConnectionStrings:hello", error.Message);

@@ -28,6 +28,7 @@ public sealed class NodeClientTests : IAsyncDisposable
 
         Assert.Equal(0, client.ExitCode);
         Assert.Contains("Hello world", log);
+        Assert.DoesNotContain(HelloApp.TestPassword, log);
     }
 
     [Fact]
@@ -215,7 +216,8 @@ public sealed class NodeClientTests : IAsyncDisposable
     private static async Task<Dictionary<string, ReferenceExpression>> PgVariablesAsync(IDistributedApplicationTestingBuilder builder)
     {
         var client = builder.Resource<ExecutableResource>("node-client");
-        Assert.Contains(client.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "hello");
+        // Waits until the database is healthy (seeded), as the compose file's depends_on could not: not only started.
+        Assert.Contains(client.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "hello" && wait.WaitType == WaitType.WaitUntilHealthy);
         var environment = await AppModel.EnvironmentAsync(client);
         return s_pgVariables.ToDictionary(name => name, name => Assert.IsType<ReferenceExpression>(environment[name]));
     }

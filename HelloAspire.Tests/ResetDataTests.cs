@@ -39,5 +39,65 @@ public sealed class ResetDataTests : IAsyncDisposable
         Assert.Equal("the user's own file beside the data", await File.ReadAllTextAsync(foreign, Ct));
     }
 
+    /// <summary>
+    /// A client still running while the data is thrown away would see it go from under it: the reset stops the
+    /// clients that run, and starts them again once the server is healthy again.
+    /// </summary>
+    [Fact]
+    public async Task AResetStopsTheClientsThatStillRunAndStartsThemAgainAfter()
+    {
+        // A client that stays connected to the database's life: it runs until stopped.
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct, builder =>
+        {
+            var hello = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "hello"));
+            builder.AddExecutable("long-client", "sleep", _apps.Data.Path, "600").WaitFor(hello);
+        });
+        await app.WaitForWorkerToEndAsync(Ct);
+        using var timeout = HelloApp.Timeout(ServerCommands.CommandTimeout, Ct);
+        var running = await app.ResourceNotifications.WaitForResourceAsync("long-client", e => e.Snapshot.State?.Text == KnownResourceStates.Running, timeout.Token);
+        var stoppedDuringTheReset = app.ResourceNotifications.WaitForResourceAsync("long-client",
+            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
+
+        await ServerCommands.ExecuteAsync(app, "postgres", ResetDataCommand.Name, Ct);
+        var stopped = await stoppedDuringTheReset;
+        var again = await app.ResourceNotifications.WaitForResourceAsync("long-client",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.StartTimeStamp > running.Snapshot.StartTimeStamp, timeout.Token);
+
+        Assert.NotNull(stopped.Snapshot.StopTimeStamp);
+        Assert.True(again.Snapshot.StartTimeStamp > stopped.Snapshot.StopTimeStamp, "the client was started again only after it had been stopped");
+    }
+
+    /// <summary>
+    /// A seed script that fails during a reset leaves the data marked unfinished, as on a failed first start: once the
+    /// script is fixed, a start of postgres initializes and seeds it afresh.
+    /// </summary>
+    [Fact]
+    public async Task ASeedThatFailsDuringAResetLeavesTheDataUnfinishedAndTheFixedScriptSeedsItAfresh()
+    {
+        using var seed = new TemporaryDirectory();
+        var script = seed.Combine("01-hello.sql");
+        var good = await File.ReadAllTextAsync(Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed", "01-hello.sql")), Ct);
+        await File.WriteAllTextAsync(script, good, Ct);
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:SeedDirectory={seed.Path}"), Ct);
+        await app.WaitForWorkerToEndAsync(Ct);
+
+        await File.WriteAllTextAsync(script, "CREATE TABLE hello (id integer PRIMARY KEY, message text NOT NULL;", Ct);
+        using var timeout = HelloApp.Timeout(ServerCommands.CommandTimeout, Ct);
+        var reset = await app.ResourceCommands.ExecuteCommandAsync("postgres", ResetDataCommand.Name, timeout.Token);
+        var unfinished = File.Exists(_apps.Data.Combine("initializing"));
+        var log = await app.LogsOfAsync("postgres", Ct);
+
+        await File.WriteAllTextAsync(script, good, Ct);
+        await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
+        var message = await ServerCommands.ScalarAsync<string>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT message FROM hello WHERE id = 1", Ct);
+
+        Assert.False(reset.Success, "a reset whose seed failed must say so");
+        Assert.Contains("Seed script '01-hello.sql' failed", reset.Message);
+        Assert.Contains("Seed script '01-hello.sql' failed", log);
+        Assert.True(unfinished, "the data whose seed failed must stay marked unfinished");
+        Assert.False(File.Exists(_apps.Data.Combine("initializing")), "the fixed seed finished the data");
+        Assert.Equal("Hello world", message);
+    }
+
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

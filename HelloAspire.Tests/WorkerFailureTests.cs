@@ -52,6 +52,41 @@ public sealed class WorkerFailureTests : IAsyncDisposable
         Assert.DoesNotContain("Secret-Never-Echoed", errors + output);
     }
 
+    /// <summary>
+    /// A server that answers but refuses: a wrong password (28P01) is exit code 6 for the worker and the seeding step
+    /// alike, a database that is not there (3D000) exit code 7; each with its own line and fix.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedPasswordAndAMissingDatabaseHaveTheirOwnExitCodesAndLines()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        await app.WaitForWorkerToEndAsync(ct);
+        var server = (await app.GetConnectionStringAsync("hello", ct))!;
+        string With(string key, string value) => new System.Data.Common.DbConnectionStringBuilder { ConnectionString = server, [key] = value }.ConnectionString;
+
+        var wrongPassword = await RunWorkerAsync(new() { ["ConnectionStrings__hello"] = With("Password", "not-the-password") }, ct);
+        var seedWrongPassword = await RunWorkerAsync(new() { ["ConnectionStrings__hello"] = With("Password", "not-the-password"), ["Hello__Task"] = "Seed" }, ct);
+        var missingDatabase = await RunWorkerAsync(new() { ["ConnectionStrings__hello"] = With("Database", "nowhere") }, ct);
+
+        Assert.Equal(6, wrongPassword.ExitCode);
+        Assert.Contains("rejected user 'postgres'", wrongPassword.Output);
+        Assert.Contains("Fix: correct the password in ConnectionStrings:hello", wrongPassword.Output);
+        Assert.Equal(6, seedWrongPassword.ExitCode);
+        Assert.Contains("rejected user 'postgres'", seedWrongPassword.Output);
+        Assert.Equal(7, missingDatabase.ExitCode);
+        Assert.Contains("Database 'nowhere' does not exist", missingDatabase.Output);
+        Assert.DoesNotContain("not-the-password", wrongPassword.Output + seedWrongPassword.Output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunWorkerAsync(Dictionary<string, string?> environment, CancellationToken cancellationToken)
+    {
+        environment["Hello__ConnectRetryBudget"] = "00:00:05";
+        using var worker = ClientProcess.Start(environment);
+        var (exitCode, output, errors) = await worker.WaitForExitAsync(s_workerRunTimeout, cancellationToken);
+        return (exitCode, output + errors);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _apps.DisposeAsync();

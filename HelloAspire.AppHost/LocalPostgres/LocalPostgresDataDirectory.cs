@@ -227,15 +227,20 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// </summary>
     internal async Task StopLeftoverServerAsync(RunningServer leftover, ServerAccount account, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!leftover.CommandLine.Contains($"unix_socket_directories={SocketDirectory}"))
+        if (!IsTheAppsOwn(leftover))
         {
-            throw new LocalPostgresException(
-                $"A postgres server that the app did not start (process {leftover.Pid}) runs on '{PgData}'; it was left alone. " +
-                $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {leftover.Pid}), or set Postgres:DataDirectory to another directory.");
+            throw NotTheAppsServer(leftover, "it was left alone");
         }
 
         await StopServerAsync(account, timeout, cancellationToken);
     }
+
+    /// <summary>A server is the app's own when it uses the app's private socket folder, as every server the app starts does.</summary>
+    private bool IsTheAppsOwn(RunningServer server) => server.CommandLine.Contains($"unix_socket_directories={SocketDirectory}");
+
+    private LocalPostgresException NotTheAppsServer(RunningServer server, string what) =>
+        new($"A postgres server that the app did not start (process {server.Pid}) runs on '{PgData}'; {what}. " +
+            $"Fix: stop it (pg_ctl stop -D '{PgData}', or kill -INT {server.Pid}), or set Postgres:DataDirectory to another directory.");
 
     private static string[] CommandLineOf(int pid)
     {
@@ -276,15 +281,18 @@ public sealed class LocalPostgresDataDirectory(string root)
     /// official image's STOPSIGNAL send: sessions are ended, a checkpoint is written) and waits, bounded, until it has
     /// exited; returns its pid. DCP's own stop is SIGTERM, a "smart" shutdown that waits for every client to leave,
     /// and DCP kills the server outright when that takes more than a few seconds. The pid comes from a file the
-    /// server account writes, so it is signalled only once it is seen to be this data's server, run by that account.
+    /// server account writes, so it is signalled only once it is seen to be this data's server, run by that account,
+    /// and the app's own (one started by hand on the data is left running).
     /// </summary>
     internal async Task<int?> StopServerAsync(ServerAccount account, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (PostmasterPidFile.ReadPid(PidFile) is not { } pid || !PostmasterPidFile.IsServerOn(pid, PgData, account))
+        // One someone started by hand (another socket folder) is theirs: never stopped, whatever else the app does.
+        if (FindRunningServer(account) is not { } running || !IsTheAppsOwn(running))
         {
             return null;
         }
 
+        var pid = running.Pid;
         try
         {
             ServerAccount.SignalFastShutdown(pid);
@@ -313,6 +321,11 @@ public sealed class LocalPostgresDataDirectory(string root)
         if (!IsMarked)
         {
             throw new LocalPostgresException($"'{Root}' does not carry the app's marker, so nothing in it was deleted. Fix: reset only data the app made.");
+        }
+
+        if (FindRunningServer(account) is { } running)
+        {
+            throw NotTheAppsServer(running, "nothing was deleted");
         }
 
         WriteNew(InitializingMarker, $"reset started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -19,18 +19,22 @@ public sealed class ContainerImageTests : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>The choice, with the real probes (the line that gives the reason is <see cref="ModeSelectionTests"/>'s).</summary>
+    /// <summary>The choice with the real probes, as the user meets it: the AppHost's first line says why, and the run says hello.</summary>
     [Fact]
-    public async Task AutoModeTakesLocalModeWhenTheRuntimeRunsButCannotGetTheImage()
+    public async Task AutoModeTakesLocalModeWhenTheRuntimeRunsButCannotGetTheImageAndSaysWhy()
     {
         await Containers.RequireAsync(Ct);
+        var image = $"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag}";
 
-        await using var builder = await AppModel.CreateAsync([$"--Postgres:Image={UnreachableImage}", $"--Postgres:DataDirectory={_data.Path}"], Ct);
-        var image = AppHost.Database.ContainerImageProbe.Run(Containers.Runtime, $"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag}");
+        var run = await AppHostProcess.RunToEndAsync(
+            [$"--Postgres:Image={UnreachableImage}", $"--Postgres:DataDirectory={_data.Path}", "--NodeClient:Enabled=false", "--RunOnce=true", $"--Parameters:postgres-password={HelloApp.TestPassword}"],
+            s_runTimeout, Ct);
 
-        Assert.IsType<AppHost.LocalPostgres.LocalPostgresServerResource>(builder.Resources.Single(r => r.Name == "postgres"));
-        Assert.False(image.IsAvailable);
-        Assert.StartsWith($"{UnreachableImage}:{AppHost.Database.HelloDatabaseBuilderExtensions.PostgresImageTag} is not in {Containers.Runtime}'s image store and its registry registry.invalid cannot be reached (", image.Description);
+        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}: {run.Errors}{string.Join(Environment.NewLine, run.Lines.TakeLast(20))}");
+        Assert.Contains(run.Lines, line => line.Contains(
+            $"PostgreSQL: Local mode, because {Containers.Runtime} is running, but {image} is not in {Containers.Runtime}'s image store and its registry registry.invalid cannot be reached (",
+            StringComparison.Ordinal));
+        Assert.Contains(run.Lines, line => line.EndsWith("HelloWorker[101] Hello world", StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -33,5 +33,24 @@ public sealed class ContainerPasswordTests : IAsyncDisposable
         Assert.DoesNotContain(programs, line => line.Contains(Password, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Kept data made with another password, under <c>--RunOnce=true</c> (a script, CI): the run ends with exit code 1
+    /// and the one line that names the volume and both fixes, instead of waiting without end.
+    /// </summary>
+    [Fact]
+    public async Task AChangedPasswordEndsARunOnceWithExitCodeOneAndItsLine()
+    {
+        await _container.RequireWithVolumeInRamAsync(Ct);
+
+        var first = await AppHostProcess.RunToEndAsync(_container.Args("--RunOnce=true", $"--Parameters:postgres-password={Password}"), s_runTimeout, Ct);
+        var changed = await AppHostProcess.RunToEndAsync(_container.Args("--RunOnce=true", "--Parameters:postgres-password=Another-Password-Than-The-Volumes-1"), s_runTimeout, Ct);
+
+        Assert.True(first.ExitCode == 0, $"the first run failed ({first.ExitCode}): {first.Errors}{string.Join(Environment.NewLine, first.Lines.TakeLast(20))}");
+        var failure = Assert.Single(AppHostProcess.Entries(changed.Lines), line => line.StartsWith("fail:", StringComparison.Ordinal));
+        Assert.Contains($"is not the one the data in the volume '{_container.Volume}' was made with", failure);
+        Assert.Contains("Fix: set Parameters:postgres-password back to the password the data was made with", failure);
+        Assert.Equal(1, changed.ExitCode);
+    }
+
     public async ValueTask DisposeAsync() => await _container.DisposeAsync();
 }

@@ -13,9 +13,13 @@ public sealed partial class ExecTrace : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
 
+    private string? _lastLines;
+
     public ExecTrace() =>
-        FailureReport.Current?.Add("the trace: its last lines (programs started, processes ended)",
-            () => File.Exists(TraceFile) ? string.Join(Environment.NewLine, File.ReadLines(TraceFile).TakeLast(60).Select(line => line.Length > 300 ? line[..300] + "…" : line)) : "(no trace written)");
+        FailureReport.Current?.Add("the trace: its last lines (programs started, processes ended)", () => _lastLines ?? LastLines());
+
+    private string LastLines() =>
+        File.Exists(TraceFile) ? string.Join(Environment.NewLine, File.ReadLines(TraceFile).TakeLast(60).Select(line => line.Length > 300 ? line[..300] + "…" : line)) : "(no trace written)";
 
     private string TraceFile => _directory.Combine("execve.trace");
 
@@ -100,5 +104,10 @@ public sealed partial class ExecTrace : IDisposable
     [GeneratedRegex(@"^\d+\s+(?<call>execve(at)?\(.*)$")]
     private static partial Regex ExecLine();
 
-    public void Dispose() => _directory.Dispose();
+    /// <summary>Keeps the trace's last lines for a failure report (written after this is disposed), then deletes the trace.</summary>
+    public void Dispose()
+    {
+        _lastLines = LastLines();
+        _directory.Dispose();
+    }
 }
