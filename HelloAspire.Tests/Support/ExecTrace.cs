@@ -19,7 +19,9 @@ public sealed partial class ExecTrace : IDisposable
         FailureReport.Current?.Add("the trace: its last lines (programs started, processes ended)", () => _lastLines ?? LastLines());
 
     private string LastLines() =>
-        File.Exists(TraceFile) ? string.Join(Environment.NewLine, File.ReadLines(TraceFile).TakeLast(60).Select(line => line.Length > 300 ? line[..300] + "…" : line)) : "(no trace written)";
+        File.Exists(TraceFile)
+            ? string.Join(Environment.NewLine, File.ReadLines(TraceFile).Take(2).Concat(["…"]).Concat(File.ReadLines(TraceFile).TakeLast(60)).Select(line => line.Length > 300 ? line[..300] + "…" : line))
+            : "(no trace written)";
 
     private string TraceFile => _directory.Combine("execve.trace");
 
@@ -53,6 +55,7 @@ public sealed partial class ExecTrace : IDisposable
     public async Task<int> WaitForTracedProgramAsync(Process tracer, CancellationToken cancellationToken)
     {
         var program = await TracedProgramAsync(tracer, cancellationToken);
+        FailureReport.Current?.Add($"the traced program (process {program}) as the report is written", () => DescribeProcess(program));
         var exited = new Regex($@"^{program}\s+\+\+\+ (exited with (?<code>\d+)|killed by (?<signal>\S+).*) \+\+\+$");
         while (true)
         {
@@ -74,6 +77,31 @@ public sealed partial class ExecTrace : IDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
+    }
+
+    /// <summary>A process's state, its threads' states and what each waits in, and its children: for a program that does not end.</summary>
+    private static string DescribeProcess(int pid)
+    {
+        if (!Directory.Exists($"/proc/{pid}"))
+        {
+            return "(it has exited)";
+        }
+
+        var lines = new List<string> { string.Join(" ", File.ReadLines($"/proc/{pid}/status").Where(line => line.StartsWith("State:", StringComparison.Ordinal) || line.StartsWith("Threads:", StringComparison.Ordinal))) };
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                lines.Add($"  thread {Path.GetFileName(task)}: {stat[(stat.IndexOf('(', StringComparison.Ordinal))..(stat.LastIndexOf(')') + 3)]} wchan={File.ReadAllText(Path.Combine(task, "wchan"))} children={File.ReadAllText(Path.Combine(task, "children")).Trim()}");
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return string.Join(Environment.NewLine, lines);
     }
 
     /// <summary>The tracer's own child: the program it was asked to run.</summary>
