@@ -19,7 +19,7 @@ builder.LogStopDuringStartAsOneLine();
 // A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.
 builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
 
-// A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README).
+// A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README, docs/reference.md).
 var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
 
 // The clients run once, like the tutorial's app: their output and exit codes show here, --RunOnce=true stops the
@@ -49,7 +49,7 @@ if (builder.WantsNodeClient())
         .AsRunOnce(runOnce);
 }
 
-// Deployed with azd: `aspire publish` writes the manifest it reads, `aspire deploy` says to run `azd up` (README).
+// Deployed with azd: `aspire publish` writes the manifest it reads, `aspire deploy` says to run `azd up` (README, docs/reference.md).
 builder.PublishTheManifestForAzd();
 
 // Disposed, so that a stop during the start (which Aspire's Run ends without stopping the host) still ends the local

@@ -1,6 +1,6 @@
 namespace HelloAspire.Worker;
 
-/// <summary>The worker's exit codes (README: Troubleshooting).</summary>
+/// <summary>The worker's exit codes (docs/troubleshooting.md).</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

@@ -89,7 +89,7 @@ internal sealed class LocalPostgresDataLock(LocalPostgresDataDirectory data, str
         return new LocalPostgresException(
             $"HelloAspire is already running on the data in '{data.Root}' ({who}); nothing was touched. " +
             $"Fix: use the running one, or stop it (Ctrl+C in its terminal{(holder is null ? "" : $", or kill {holder.ProcessId}")}); " +
-            "to run a second one beside it, give it its own Postgres:DataDirectory and ports (README, 'Two at once').");
+            "to run a second one beside it, give it its own Postgres:DataDirectory and ports (docs/local-mode.md, 'Two at once').");
     }
 
     private Holder? ReadHolder()

@@ -34,7 +34,7 @@ public static class StartupErrors
         DistributedApplicationException fixable => fixable.Message,
         IOException { InnerException: { } inner } when inner.GetType().Name == "AddressInUseException" =>
             $"{exception.Message} Another AppHost (HelloAspire, or any app with the same launch profile) is using the dashboard's ports. " +
-            "Fix: stop it, or give this one its own ports and data (README, 'Two at once').",
+            "Fix: stop it, or give this one its own ports and data (docs/local-mode.md, 'Two at once').",
         _ => null,
     };
 }

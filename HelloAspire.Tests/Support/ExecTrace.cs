@@ -104,15 +104,23 @@ public sealed partial class ExecTrace : IDisposable
         return string.Join(Environment.NewLine, lines);
     }
 
-    /// <summary>The tracer's own child: the program it was asked to run.</summary>
-    private static async Task<int> TracedProgramAsync(Process tracer, CancellationToken cancellationToken)
+    /// <summary>
+    /// The program the tracer was asked to run: the process of the trace's first line, its <c>execve</c>. (Not the
+    /// tracer's first child: strace first forks short-lived children of its own to test what ptrace can do, and a busy
+    /// machine can show one of those.)
+    /// </summary>
+    private async Task<int> TracedProgramAsync(Process tracer, CancellationToken cancellationToken)
     {
-        var children = $"/proc/{tracer.Id}/task/{tracer.Id}/children";
         while (true)
         {
-            if (File.Exists(children) && (await File.ReadAllTextAsync(children, cancellationToken)).Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var first, ..])
+            if (File.Exists(TraceFile) && File.ReadLines(TraceFile).FirstOrDefault() is { } first && ExecLine().IsMatch(first))
             {
-                return int.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+                return int.Parse(first[..first.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (tracer.HasExited)
+            {
+                throw new InvalidOperationException($"strace ended with exit code {tracer.ExitCode} before the program it was to run started.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
