@@ -140,9 +140,9 @@ say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly
 
 say "Testing"
-# The tests make over 40 new clusters of about 1,000 files each; on a 2-core VM's ext4 creating a file costs about
-# 0.8 ms of kernel time, a tenth of a CPU-minute per suite. So their temporary data (and everything else the suite
-# puts in TMPDIR) goes to RAM when /dev/shm is a tmpfs, in a directory of this run's own, removed at the end.
+# The tests make dozens of new clusters of about a thousand files each, and on disk each file costs kernel time
+# (bench/README.md). So their temporary data (and everything else the suite puts in TMPDIR) goes to RAM when
+# /dev/shm is a tmpfs, in a directory of this run's own, removed at the end.
 # A TMPDIR of your own is kept. bench/bench.py measures the app on disk.
 if [ -z "${TMPDIR:-}" ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && [ -w /dev/shm ]; then
     TMPDIR=$(mktemp -d /dev/shm/helloaspire-tests.XXXXXX)
@@ -161,6 +161,9 @@ secrets_hash() { { cat "$secrets_file" 2>/dev/null || true; } | sha256sum; }
 secrets_before=$(secrets_hash)
 containers_before=$("$runtime" ps --all --quiet | sort)
 volumes_before=$("$runtime" volume ls --quiet | sort)
+# The hosting library's own tests first: bare builders, no process started.
+dotnet test --project HelloAspire.Hosting.Tests --configuration Release --no-build --results-directory "$results" \
+    --report-xunit-trx --report-xunit-trx-filename hosting.trx || status=$?
 # Here the browser and container tests must run: without Chromium or the image they fail instead of skipping (as a
 # plain `dotnet test` lets them).
 HELLOASPIRE_REQUIRE_BROWSER=1 HELLOASPIRE_REQUIRE_CONTAINERS=1 dotnet test --project HelloAspire.Tests --configuration Release --no-build --results-directory "$results" \
@@ -191,13 +194,15 @@ if [ -n "$leftovers" ]; then
     status=1
 fi
 
-trx="$results/results.trx"
-if [ ! -f "$trx" ]; then
-    echo "error: no test results were written ($trx)" >&2
-    exit 1
-fi
+trx_files=("$results/hosting.trx" "$results/results.trx")
+for trx in "${trx_files[@]}"; do
+    if [ ! -f "$trx" ]; then
+        echo "error: no test results were written ($trx)" >&2
+        exit 1
+    fi
+done
 # Each failed test whole (its error and everything it saw: consoles, resource states and logs), the skipped ones and
-# why, then "N passed, N failed". The results file stays for a closer look.
-echo "Test results: $trx"
-python3 HelloAspire.Tests/summarize-results.py "$trx" || status=1
+# why, then "N passed, N failed". The results files stay for a closer look.
+echo "Test results: ${trx_files[*]}"
+python3 HelloAspire.Tests/summarize-results.py "${trx_files[@]}" || status=1
 exit "$status"

@@ -1,7 +1,5 @@
+using HelloAspire.AppHost.Clients;
 using HelloAspire.AppHost.Database;
-using HelloAspire.AppHost.NodeClient;
-using HelloAspire.AppHost.ProjectLaunch;
-using HelloAspire.AppHost.RunOnce;
 using HelloAspire.AppHost.Startup;
 
 // A setting to fix, or HelloAspire already running, is one line and exit code 1 on the console, not a stack trace.
@@ -19,16 +17,17 @@ builder.LogStopDuringStartAsOneLine();
 // A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.
 builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
 
-// A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (README, docs/reference.md).
-var hello = builder.AddHelloDatabase("postgres", databaseName: "hello");
+// --RunOnce=true: the AppHost stops once the clients have ended (or the database cannot start), with their exit
+// code, for scripts and CI. Without it, the clients' output and exit codes show here and the AppHost stays up.
+var stopWhenClientsEnd = builder.StopWhenClientsEnd();
 
-// The clients run once, like the tutorial's app: their output and exit codes show here, --RunOnce=true stops the
-// AppHost after them, and deployed they stay up after their run (Container Apps restarts whatever exits).
-var runOnce = builder.RunOnceRequested();
+// A container, the host's PostgreSQL binaries or an existing server, chosen by Postgres:Mode (docs/reference.md).
+var hello = builder.AddHelloDatabase("postgres", databaseName: "hello", stopAppHostOnFailure: stopWhenClientsEnd);
 
 // A server the app does not start (managed, or existing when asked) is seeded first, by the worker's seed task.
-var seed = builder.AddSeedStep<Projects.HelloAspire_Worker>("seed", hello)
-    ?.AsRunOnce(runOnce);
+var seed = builder.AddHelloSeedStep<Projects.HelloAspire_Worker>("seed", hello)
+    ?.AsRunOnce(stopWhenClientsEnd)
+    .StaysUpWhenDeployed();
 
 builder.AddProject<Projects.HelloAspire_Worker>("worker")
     // Its built program, not `dotnet run`, which re-evaluates the project on every start.
@@ -36,20 +35,23 @@ builder.AddProject<Projects.HelloAspire_Worker>("worker")
     .WithConnectionString(hello)
     .WaitFor(hello)
     .WaitForSeed(seed)
-    .AsRunOnce(runOnce);
+    .AsRunOnce(stopWhenClientsEnd)
+    .StaysUpWhenDeployed();
 
-// The tutorial's own Node.js client, unchanged: it reads PG* like the compose file's environment block.
-// Left out, with the reason logged, by NodeClient:Enabled=false or when node is not on the PATH.
-if (builder.WantsNodeClient())
+// The tutorial's own Node.js client, its index.js unchanged: it reads PG* like the compose file's environment block,
+// and require-auth.js, loaded first, makes it insist on SCRAM. Left out, with the reason logged, by
+// NodeClient:Enabled=false or when node is not on the PATH.
+if (builder.WantsNodeClient("node-client"))
 {
-    builder.AddNodeClient("node-client", "../node-client")
+    builder.AddNodeScript("node-client", "../node-client", "--require", "./require-auth.js", "index.js")
         .WithPostgresEnvironment(hello)
         .WaitFor(hello)
         .WaitForSeed(seed)
-        .AsRunOnce(runOnce);
+        .AsRunOnce(stopWhenClientsEnd)
+        .StaysUpWhenDeployed();
 }
 
-// Deployed with azd: `aspire publish` writes the manifest it reads, `aspire deploy` says to run `azd up` (README, docs/reference.md).
+// Deployed with azd: `aspire publish` writes the manifest it reads, `aspire deploy` says to run `azd up` (README).
 builder.PublishTheManifestForAzd();
 
 // Disposed, so that a stop during the start (which Aspire's Run ends without stopping the host) still ends the local

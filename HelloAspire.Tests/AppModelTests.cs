@@ -1,5 +1,4 @@
 using HelloAspire.AppHost.Database;
-using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;

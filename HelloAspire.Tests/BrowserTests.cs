@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 using Microsoft.Playwright;
 

@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -65,7 +64,7 @@ public sealed class DataGuardTests : IAsyncDisposable
             Assert.Contains("Postgres:DataDirectory", line);
             // The first one's server, untouched: the same process, still running.
             Assert.Equal(serverPid, HelloApp.PostmasterPid(_apps.Data.Path));
-            Assert.True(PostmasterPidFile.IsPostgresRunning(serverPid), $"the first AppHost's server (process {serverPid}) no longer runs");
+            Assert.True(ServerProcesses.IsPostgresRunning(serverPid), $"the first AppHost's server (process {serverPid}) no longer runs");
         }
         finally
         {
@@ -123,14 +122,14 @@ public sealed class DataGuardTests : IAsyncDisposable
         _ = byHand.StandardError.ReadToEndAsync(Ct);
         try
         {
-            Assert.True(await PostmasterPidFile.PollUntilAsync(() => HelloApp.PostmasterPid(_apps.Data.Path) == byHand.Id, HelloApp.StartTimeout, Ct), "the server started by hand did not come up");
+            Assert.True(await ServerProcesses.PollUntilAsync(() => HelloApp.PostmasterPid(_apps.Data.Path) == byHand.Id, HelloApp.StartTimeout, Ct), "the server started by hand did not come up");
 
             var refused = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
 
             Assert.Equal(KnownResourceStates.FailedToStart, refused.Worker.State?.Text);
             Assert.Contains($"A postgres server that the app did not start (process {byHand.Id}) runs on '{_apps.Data.Combine("pgdata")}'; it was left alone.", refused.PostgresLog);
             Assert.Contains($"kill -INT {byHand.Id}", refused.PostgresLog);
-            Assert.True(PostmasterPidFile.IsPostgresRunning(byHand.Id), "the server started by hand was stopped");
+            Assert.True(ServerProcesses.IsPostgresRunning(byHand.Id), "the server started by hand was stopped");
         }
         finally
         {
@@ -147,7 +146,7 @@ public sealed class DataGuardTests : IAsyncDisposable
     }
 
     private static async Task<string?> PasswordAsync(IDistributedApplicationTestingBuilder builder) =>
-        await builder.Resource<AppHost.LocalPostgres.LocalPostgresServerResource>("postgres").PasswordParameter.GetValueAsync(Ct);
+        await builder.Resource<LocalPostgresServerResource>("postgres").PasswordParameter.GetValueAsync(Ct);
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -111,7 +110,7 @@ public sealed class HostileLocalUserTests : IAsyncDisposable
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "Only a root AppHost hands what it runs to another account; this test runs as root (./test.sh, CI).");
         var bin = _elsewhere.Combine("bin");
         Directory.CreateDirectory(bin);
-        var real = AppHost.LocalPostgres.PostgresInstallation.Find(null, AppHost.LocalPostgres.PostgresInstallation.DefaultCandidates())!;
+        var real = PostgresInstallation.Find(null, PostgresInstallation.DefaultCandidates())!;
         foreach (var tool in new[] { "postgres", "initdb", "psql" })
         {
             File.CreateSymbolicLink(Path.Combine(bin, tool), Path.Combine(real.BinDirectory, tool));

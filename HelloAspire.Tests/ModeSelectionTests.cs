@@ -1,5 +1,4 @@
 using HelloAspire.AppHost.Database;
-using HelloAspire.AppHost.LocalPostgres;
 
 namespace HelloAspire.Tests;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -33,10 +32,10 @@ public sealed class PersistentServerTests : IAsyncDisposable
     {
         var first = await _apps.RunUntilWorkerEndsAsync(Persistent(), Ct);
         var kept = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-        var outlivedItsAppHost = PostmasterPidFile.IsPostgresRunning(kept);
+        var outlivedItsAppHost = ServerProcesses.IsPostgresRunning(kept);
 
         var wrong = await _apps.RunUntilWorkerEndsAsync(Persistent("--Parameters:postgres-password=not-the-password-of-the-data"), Ct);
-        var keptThroughTheRefusal = PostmasterPidFile.IsPostgresRunning(kept);
+        var keptThroughTheRefusal = ServerProcesses.IsPostgresRunning(kept);
 
         var app = await _apps.StartAsync(Persistent(), Ct);
         var adopted = await app.WaitForWorkerToEndAsync(Ct);
@@ -44,11 +43,11 @@ public sealed class PersistentServerTests : IAsyncDisposable
         var adoptedPid = HelloApp.PostmasterPid(_apps.Data.Path);
         await ServerCommands.ExecuteAsync(app, "postgres", KnownResourceCommands.StopCommand, Ct);
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
-        var stoppedFromTheDashboard = await PostmasterPidFile.WaitForExitAsync(kept, HelloApp.ServerExitTimeout, Ct);
+        var stoppedFromTheDashboard = await ServerProcesses.WaitForExitAsync(kept, HelloApp.ServerExitTimeout, Ct);
         await ServerCommands.StartAndWaitHealthyAsync(app, "postgres", Ct);
         await _apps.StopAsync(app, Ct);
         var keptAgain = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-        var keptAgainOutlivedItsAppHost = PostmasterPidFile.IsPostgresRunning(keptAgain);
+        var keptAgainOutlivedItsAppHost = ServerProcesses.IsPostgresRunning(keptAgain);
 
         var session = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:Port={_port}", _appHostIdentity, "--DcpPublisher:RandomizePorts=false"), Ct);
 
@@ -71,5 +70,5 @@ public sealed class PersistentServerTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _apps.DisposeAsync();
 
-    private int? RunningServerPid() => HelloApp.PostmasterPid(_apps.Data.Path) is { } pid && PostmasterPidFile.IsPostgresRunning(pid) ? pid : null;
+    private int? RunningServerPid() => HelloApp.PostmasterPid(_apps.Data.Path) is { } pid && ServerProcesses.IsPostgresRunning(pid) ? pid : null;
 }

@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;

@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.LocalPostgres;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests;
@@ -29,7 +28,7 @@ public sealed class StopDuringStartTests : IAsyncDisposable
             // The first start's init server runs the seed, which sleeps: a backend of this data's server (its working
             // directory is PGDATA) whose title says it runs a SELECT.
             var pgData = _apps.Data.Combine("pgdata");
-            Assert.True(await PostmasterPidFile.PollUntilAsync(() => ProcessCommandLines.InFolder(pgData).Any(line => line.Contains(" SELECT", StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
+            Assert.True(await ServerProcesses.PollUntilAsync(() => ProcessCommandLines.InFolder(pgData).Any(line => line.Contains(" SELECT", StringComparison.Ordinal)), HelloApp.StartTimeout, ct),
                 $"The seed did not start. The AppHost's console:{Environment.NewLine}{console.Tail(40)}");
             initServer = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
         }
@@ -39,7 +38,7 @@ public sealed class StopDuringStartTests : IAsyncDisposable
             await AppHostProcess.StopAsync(appHost, console, s_stopTimeout);
         }
 
-        var outlived = PostmasterPidFile.IsPostgresRunning(initServer);
+        var outlived = ServerProcesses.IsPostgresRunning(initServer);
         await console.Reading.WaitAsync(ct);
         var entries = AppHostProcess.Entries(console.Lines);
         var next = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), ct);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reads the suite's TRX file and prints what CI's log must show: each failed test whole (its error, its stack and
-everything it wrote: the AppHost consoles, resource states and logs its failure report holds), then which tests were
-skipped and why, and last the line `N passed, N failed`. Exit code 0 when nothing failed."""
+"""Reads the test runs' TRX files (the hosting library's tests, then the suite) and prints what CI's log must show:
+each failed test whole (its error, its stack and everything it wrote: the AppHost consoles, resource states and logs
+its failure report holds), then which tests were skipped and why, and last the line `N passed, N failed` over all of
+them. Exit code 0 when nothing failed."""
 import sys
 import xml.etree.ElementTree as ET
 
@@ -13,9 +14,9 @@ def text(element, path):
     return (found.text or '') if found is not None else ''
 
 
-def main(trx):
-    root = ET.parse(trx).getroot()
-    results = list(root.iter(NS + 'UnitTestResult'))
+def main(trx_files):
+    roots = [ET.parse(trx).getroot() for trx in trx_files]
+    results = [result for root in roots for result in root.iter(NS + 'UnitTestResult')]
     failed = [r for r in results if r.get('outcome') in ('Failed', 'Error', 'Timeout', 'Aborted')]
     skipped = [r for r in results if r.get('outcome') in ('NotExecuted', 'Skipped')]
     for result in failed:
@@ -30,8 +31,10 @@ def main(trx):
             print(text(output, NS + 'StdOut').rstrip())
             print(text(output, NS + 'StdErr').rstrip())
         print(f"===== end of {result.get('testName')} =====")
-    counters = root.find(f'{NS}ResultSummary/{NS}Counters')
-    passed = counters.get('passed', '0') if counters is not None else '0'
+    passed = 0
+    for root in roots:
+        counters = root.find(f'{NS}ResultSummary/{NS}Counters')
+        passed += int(counters.get('passed', '0')) if counters is not None else 0
     if skipped:
         print(f'{len(skipped)} skipped:')
         for result in skipped:
@@ -44,4 +47,4 @@ def main(trx):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -60,6 +60,21 @@ public sealed record HelloDatabaseSettings
 
     public required string SeedDirectory { get; init; }
 
+    /// <summary>What local mode's fixes name: this app's settings (and its docs' section on running two AppHosts).</summary>
+    public static readonly LocalPostgresSettingNames LocalModeSettingNames = new()
+    {
+        AppName = "HelloAspire",
+        DataDirectory = $"{SectionName}:DataDirectory",
+        BinDirectory = $"{SectionName}:BinDirectory",
+        Port = $"{SectionName}:Port",
+        SeedDirectory = $"{SectionName}:SeedDirectory",
+        TemplateDirectory = $"{SectionName}:TemplateDirectory",
+        NoTemplate = $"set {SectionName}:InitTemplate=false",
+        PersistentLifetime = $"{SectionName}:Lifetime=persistent",
+        SessionLifetime = $"{SectionName}:Lifetime is session now",
+        SecondAppHost = $"give it its own {SectionName}:DataDirectory and ports (docs/local-mode.md, 'Two at once')",
+    };
+
     public static HelloDatabaseSettings Read(IConfiguration configuration, string appHostDirectory)
     {
         var section = configuration.GetSection(SectionName);

@@ -48,7 +48,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         var refused = await ServerCommands.WaitForTerminalStateAsync(refusedApp, "postgres", Ct);
         var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
         var workerWhileRefused = refusedApp.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
-        await ServerCommands.ExecuteAsync(refusedApp, "postgres", HelloAspire.AppHost.Database.ResetDataCommand.Name, Ct);
+        await ServerCommands.ExecuteAsync(refusedApp, "postgres", ResetDataCommand.Name, Ct);
         await started;
         var afterReset = await refusedApp.WaitForWorkerToEndAsync(Ct);
         var afterResetLog = await refusedApp.LogsOfAsync("worker", Ct);

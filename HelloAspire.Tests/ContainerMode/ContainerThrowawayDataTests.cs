@@ -52,7 +52,7 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         // The container's configuration keeps its environment: the password is not in it, only where its file is.
         Assert.Contains("POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password", environment);
         Assert.DoesNotContain(password!, environment);
-        Assert.Contains($"\"{AppHost.Database.HelloDatabaseBuilderExtensions.ContainerDataPath}\"", tmpfs);
+        Assert.Contains($"\"{PostgresContainerExtensions.DataPath}\"", tmpfs);
         Assert.False(await Containers.VolumeExistsAsync(_container.Volume, Ct));
         Assert.NotEqual(0, (await Containers.RunAsync(["container", "inspect", container], Ct)).ExitCode);
     }

@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.Database;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ContainerMode;
@@ -27,12 +26,12 @@ public sealed class ContainerVolumesTests : IAsyncDisposable
 
         // A container that keeps the volume in use, as a server that is still running would.
         _container = await Containers.RunCheckedAsync(["run", "--detach", "--network", "none", "--entrypoint", "sleep", "--volume", $"{_volume}:/data", Containers.ImageReference, "600"], Ct);
-        var refused = await Assert.ThrowsAsync<DistributedApplicationException>(() => ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, _volume, Ct));
+        var refused = await Assert.ThrowsAsync<DistributedApplicationException>(() => ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, _volume, "postgres", Ct));
         var keptWhileUsed = await InVolumeAsync("find /data -mindepth 1 | sort");
         await Containers.RunCheckedAsync(["rm", "--force", "--volumes", "--time", "0", _container], Ct);
         _container = null;
 
-        await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, _volume, Ct);
+        await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, _volume, "postgres", Ct);
         var afterEmpty = await InVolumeAsync("find /data -mindepth 1");
 
         Assert.StartsWith($"The volume '{_volume}' is still used by a running container (", refused.Message);

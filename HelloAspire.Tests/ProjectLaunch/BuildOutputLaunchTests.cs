@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.ProjectLaunch;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ProjectLaunch;

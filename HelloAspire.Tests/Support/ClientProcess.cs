@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HelloAspire.AppHost.ProjectLaunch;
 
 namespace HelloAspire.Tests.Support;
 
@@ -42,7 +41,7 @@ public sealed class ClientProcess : IDisposable
     public static ClientProcess Start(IReadOnlyDictionary<string, string?> environment)
     {
         var project = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "HelloAspire.Worker", "HelloAspire.Worker.csproj"));
-        var worker = BuildOutputLaunchExtensions.FindBuiltProgram(typeof(BuildOutputLaunchExtensions).Assembly, project)
+        var worker = BuildOutputLaunchExtensions.FindBuiltProgram(typeof(AppHost.Database.HelloDatabaseBuilderExtensions).Assembly, project)
             ?? throw new InvalidOperationException($"The AppHost's build recorded no program for {project}. Fix: build the solution.");
         return new(new ProcessStartInfo(worker), environment);
     }

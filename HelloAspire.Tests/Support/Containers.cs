@@ -158,7 +158,7 @@ public sealed class ContainerApp : IAsyncDisposable
             {
                 // Under rootless Podman the container's postgres user owns the files as a sub-uid, which this user cannot
                 // delete: they are emptied from inside a container. Root deletes them with the directory.
-                await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, CancellationToken.None);
+                await ContainerVolumes.EmptyAsync(Containers.Runtime, Containers.ImageReference, Volume, "postgres", CancellationToken.None);
             }
         }
         finally

@@ -50,33 +50,84 @@ public sealed partial class ExecTrace : IDisposable
     /// <summary>
     /// Waits until the traced program itself has exited, and returns its exit code; then the tracer lets go of what
     /// the program left running (aardvark-dns, which netavark starts for a container network and keeps running, would
-    /// hold the tracer forever) and ends. Programs started after that are not traced.
+    /// hold the tracer forever) and ends. Programs started after that are not traced. The end is read from /proc, not
+    /// from the trace: strace writes its file through a buffer, which it flushes when it ends.
     /// </summary>
     public async Task<int> WaitForTracedProgramAsync(Process tracer, CancellationToken cancellationToken)
     {
         var program = await TracedProgramAsync(tracer, cancellationToken);
-        FailureReport.Current?.Add($"the traced program (process {program}) as the report is written", () => DescribeProcess(program));
-        var exited = new Regex($@"^{program}\s+\+\+\+ (exited with (?<code>\d+)|killed by (?<signal>\S+).*) \+\+\+$");
-        while (true)
+        string? atTimeout = null;
+        FailureReport.Current?.Add($"the traced program (process {program}) and the tracer (process {tracer.Id}) when the wait ended", () => atTimeout ?? "(the wait did not time out)");
+        try
         {
-            if (File.Exists(TraceFile) && File.ReadLines(TraceFile).Select(line => exited.Match(line)).FirstOrDefault(match => match.Success) is { } end)
+            while (IsRunning(program))
             {
-                using (var detach = Process.Start("kill", ["-TERM", tracer.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                if (tracer.HasExited)
                 {
-                    await detach.WaitForExitAsync(cancellationToken);
+                    return tracer.ExitCode;
                 }
 
-                await tracer.WaitForExitAsync(cancellationToken);
-                return end.Groups["code"].Success ? int.Parse(end.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : 128;
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
             }
-
-            if (tracer.HasExited)
-            {
-                return tracer.ExitCode;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
+        catch (OperationCanceledException)
+        {
+            // What the program and its tracer were doing when the wait gave up: "t" is a stop for the tracer.
+            atTimeout = string.Join(Environment.NewLine, ProcessTree(program).Prepend(tracer.Id).Select(pid => $"process {pid}: {DescribeProcess(pid)}"));
+            throw;
+        }
+
+        using (var detach = Process.Start("kill", ["-TERM", tracer.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await detach.WaitForExitAsync(cancellationToken);
+        }
+
+        await tracer.WaitForExitAsync(cancellationToken);
+        var exited = new Regex($@"^{program}\s+\+\+\+ (exited with (?<code>\d+)|killed by (?<signal>\S+).*) \+\+\+$");
+        return File.ReadLines(TraceFile).Select(line => exited.Match(line)).FirstOrDefault(match => match.Success) is { } end
+            ? end.Groups["code"].Success ? int.Parse(end.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : 128
+            : throw new InvalidOperationException($"Process {program} has ended, but the trace has no line for its end.");
+    }
+
+    /// <summary>True until the process is gone or a zombie (ended, not yet reaped).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false; // gone (FileNotFoundException and DirectoryNotFoundException are IOExceptions)
+        }
+    }
+
+    /// <summary>A process and its descendants, from /proc's lists of children.</summary>
+    private static List<int> ProcessTree(int root)
+    {
+        var tree = new List<int>();
+        var next = new Queue<int>([root]);
+        while (next.TryDequeue(out var pid) && tree.Count < 200)
+        {
+            tree.Add(pid);
+            foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.EnumerateDirectories($"/proc/{pid}/task") : [])
+            {
+                try
+                {
+                    foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        next.Enqueue(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+
+        return tree;
     }
 
     /// <summary>A process's state, its threads' states and what each waits in, and its children: for a program that does not end.</summary>
@@ -87,7 +138,17 @@ public sealed partial class ExecTrace : IDisposable
             return "(it has exited)";
         }
 
-        var lines = new List<string> { string.Join(" ", File.ReadLines($"/proc/{pid}/status").Where(line => line.StartsWith("State:", StringComparison.Ordinal) || line.StartsWith("Threads:", StringComparison.Ordinal))) };
+        List<string> lines;
+        try
+        {
+            lines = [$"{File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim()} " +
+                string.Join(" ", File.ReadLines($"/proc/{pid}/status").Where(line => line.StartsWith("State:", StringComparison.Ordinal) || line.StartsWith("Threads:", StringComparison.Ordinal)))];
+        }
+        catch (IOException)
+        {
+            return "(it has exited)";
+        }
+
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             try

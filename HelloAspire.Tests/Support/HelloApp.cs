@@ -1,4 +1,3 @@
-using HelloAspire.AppHost.LocalPostgres;
 
 namespace HelloAspire.Tests.Support;
 

@@ -42,7 +42,7 @@ public static class ServerCommands
         using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
         try
         {
-            var update = await app.ResourceNotifications.WaitForResourceAsync(resource, HelloAspire.AppHost.Database.StartOutcome.After(stopped), timeout.Token);
+            var update = await app.ResourceNotifications.WaitForResourceAsync(resource, HelloAspire.Hosting.PostgreSQL.StartOutcome.After(stopped), timeout.Token);
             return update.Snapshot;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && app.ResourceNotifications.TryGetCurrentState(resource, out var current))

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HelloAspire.AppHost.LocalPostgres;
 
 namespace HelloAspire.Tests.Support;
 
@@ -104,7 +103,7 @@ public sealed class TestApps : IAsyncDisposable
     {
         Forget(app);
 
-        var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<HelloAspire.AppHost.LocalPostgres.LocalPostgresServerResource>().Any(s => s.Persistent);
+        var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalPostgresServerResource>().Any(s => s.Persistent);
         var pid = persistent ? null : ServerPid(app);
         AppRecording? recording;
         lock (_running)
@@ -120,7 +119,7 @@ public sealed class TestApps : IAsyncDisposable
         await app.DisposeAsync();
         if (pid is not null)
         {
-            if (!await PostmasterPidFile.WaitForExitAsync(pid.Value, HelloApp.ServerExitTimeout, cancellationToken))
+            if (!await ServerProcesses.WaitForExitAsync(pid.Value, HelloApp.ServerExitTimeout, cancellationToken))
             {
                 throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
             }
@@ -151,10 +150,10 @@ public sealed class TestApps : IAsyncDisposable
         }
 
         // A persistent server, or one a test that failed half-way left running: stop it as pg_ctl stop -m fast would.
-        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && PostmasterPidFile.IsPostgresRunning(orphan))
+        if (HelloApp.PostmasterPid(Data.Path) is { } orphan && ServerProcesses.IsPostgresRunning(orphan))
         {
             Process.Start("kill", ["-INT", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
-            await PostmasterPidFile.WaitForExitAsync(orphan, HelloApp.ServerExitTimeout, CancellationToken.None);
+            await ServerProcesses.WaitForExitAsync(orphan, HelloApp.ServerExitTimeout, CancellationToken.None);
         }
 
         Data.Dispose();

@@ -1,10 +1,7 @@
-using HelloAspire.AppHost.ProjectLaunch;
-using HelloAspire.AppHost.RunOnce;
-
 var builder = DistributedApplication.CreateBuilder(args);
 
 builder.AddProject<Projects.EmptyAspireApp_Worker>("worker")
     .WithBuildOutputLaunch()
-    .AsRunOnce(builder.RunOnceRequested());
+    .AsRunOnce(stopsTheAppHost: builder.Configuration.GetValue<bool>("RunOnce"));
 
 builder.Build().Run();

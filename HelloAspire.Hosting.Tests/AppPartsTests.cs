@@ -1,0 +1,78 @@
+namespace HelloAspire.Hosting.Tests;
+
+/// <summary>The seeding step, run-once resources, the build-output launch and the Node.js script, on a bare builder.</summary>
+public sealed class AppPartsTests : IDisposable
+{
+    private readonly Bare.Folder _folder = new();
+
+    [Fact]
+    public void ADatabaseTheAppSeedsGetsNoSeedingStep()
+    {
+        var builder = Bare.Builder();
+        var hello = builder.AddLocalPostgres("postgres", new PostgresInstallation(_folder.Path), _folder.Combine("data")).AddDatabase("hello");
+
+        Assert.Null(builder.AddSeedStep<SomeProject>("seed", hello, seedExternalServer: true));
+    }
+
+    [Fact]
+    public void AServerTheAppDoesNotRunGetsASeedingStepOnlyWhenAskedAndItsClientsWaitForItToComplete()
+    {
+        var builder = Bare.Builder("--ConnectionStrings:hello=Host=db.example.com;Username=app;Password=secret;Database=hello");
+        var hello = builder.AddExistingPostgresDatabase("hello");
+
+        Assert.Null(builder.AddSeedStep<SomeProject>("seed", hello, seedExternalServer: false));
+        var seed = builder.AddSeedStep<SomeProject>("seed", hello, seedExternalServer: true);
+        var client = builder.AddExecutable("client", "client", _folder.Path).WaitForSeed(seed);
+
+        Assert.NotNull(seed);
+        Assert.Contains(seed.Resource.Annotations.OfType<WaitAnnotation>(), w => w.Resource == hello.Resource);
+        var wait = Assert.Single(client.Resource.Annotations.OfType<WaitAnnotation>());
+        Assert.Equal((seed.Resource, WaitType.WaitForCompletion), (wait.Resource, wait.WaitType));
+    }
+
+    [Fact]
+    public void ARunOnceResourceIsMarkedWhenRunningAndLeftAsItIsWhenPublishing()
+    {
+        var running = Bare.Builder().AddExecutable("client", "client", _folder.Path).AsRunOnce(stopsTheAppHost: true);
+        var published = Bare.PublishingBuilder(_folder.Path).AddExecutable("client", "client", _folder.Path).AsRunOnce(stopsTheAppHost: true);
+
+        Assert.Equal(new RunOnce.RunOnceAnnotation(StopsTheAppHost: true), Assert.Single(running.Resource.Annotations.OfType<RunOnce.RunOnceAnnotation>()));
+        Assert.Empty(published.Resource.Annotations.OfType<RunOnce.RunOnceAnnotation>());
+    }
+
+    [Theory]
+    [InlineData("--ProjectLaunch:UseDotnetRun=true")]
+    [InlineData("--DOTNET_WATCH=1")]
+    public void AProjectKeepsDotnetRunWhenAskedOrUnderDotnetWatch(string setting)
+    {
+        var project = Bare.Builder(setting).AddProject<SomeProject>("worker").WithBuildOutputLaunch();
+
+        Assert.Empty(project.Resource.Annotations.OfType<ExecutableAnnotation>());
+    }
+
+    [Fact]
+    public void AnAppHostWithoutRecordedOutputsFindsNoProgram() =>
+        Assert.Null(BuildOutputLaunchExtensions.FindBuiltProgram(typeof(AppPartsTests).Assembly, new SomeProject().ProjectPath));
+
+    [Fact]
+    public void ANodeScriptRunsNodeInItsFolderAfterNpmCiOnlyWhenItsModulesAreMissing()
+    {
+        var builder = Bare.Builder();
+        var fresh = builder.AddNodeScript("fresh", _folder.Path, "--require", "./first.js", "index.js");
+        Directory.CreateDirectory(_folder.Combine("installed", "node_modules"));
+        var installed = builder.AddNodeScript("installed", _folder.Combine("installed"), "index.js");
+
+        Assert.Equal(("node", _folder.Path), (fresh.Resource.Command, fresh.Resource.WorkingDirectory));
+        var install = Assert.Single(builder.Resources.OfType<ExecutableResource>(), r => r.Name == "fresh-install");
+        Assert.Equal("npm", install.Command);
+        Assert.Contains(fresh.Resource.Annotations.OfType<WaitAnnotation>(), w => w.Resource == install && w.WaitType == WaitType.WaitForCompletion);
+        Assert.DoesNotContain(builder.Resources, r => r.Name == "installed-install");
+        Assert.Empty(installed.Resource.Annotations.OfType<WaitAnnotation>());
+    }
+
+    [Fact]
+    public void ANodeScriptWithoutAScriptIsRefused() =>
+        Assert.Throws<ArgumentException>("arguments", () => Bare.Builder().AddNodeScript("client", _folder.Path));
+
+    public void Dispose() => _folder.Dispose();
+}

@@ -1,0 +1,45 @@
+namespace HelloAspire.Hosting.Tests;
+
+/// <summary>The container checks of one start: each run once, when first asked.</summary>
+public sealed class ContainerProbesTests
+{
+    [Fact]
+    public void EachCheckRunsOnceHoweverOftenItIsAskedAndNoneBeforeItIsAsked()
+    {
+        var runtimeChecks = 0;
+        var imageChecks = new Dictionary<string, int>();
+        var probes = new ContainerProbes(
+            () => new(true, $"docker is running ({++runtimeChecks})", "docker"),
+            runtime => new(true, $"{runtime} check {(imageChecks[runtime] = imageChecks.GetValueOrDefault(runtime) + 1)}"));
+
+        Assert.Equal(0, runtimeChecks);
+        var runtimes = new[] { probes.Runtime, probes.Runtime };
+        var images = new[] { probes.Image("docker"), probes.Image("docker"), probes.Image("podman") };
+
+        Assert.All(runtimes, r => Assert.Equal("docker is running (1)", r.Description));
+        Assert.Equal(["docker check 1", "docker check 1", "podman check 1"], images.Select(i => i.Description));
+    }
+
+    [Fact]
+    public void TheRuntimeIsTheConfiguredOneElseTheOneDcpFoundElseDocker()
+    {
+        ContainerProbes Found(string? runtime, string? configured) =>
+            new(() => new(runtime is not null, "dcp info", runtime), _ => new(false, "unused"), configured);
+
+        Assert.Equal("podman", Found("docker", configured: "Podman").RuntimeName);
+        Assert.Equal("podman", Found("podman", configured: null).RuntimeName);
+        Assert.Equal("docker", Found(null, configured: null).RuntimeName);
+    }
+
+    [Theory]
+    [InlineData("docker.io/library/postgres:17.12", "registry-1.docker.io", "docker.io")]
+    [InlineData("postgres:17.12", "registry-1.docker.io", null)]
+    [InlineData("mirror.example.com/library/postgres:17.12", "mirror.example.com", "mirror.example.com")]
+    [InlineData("localhost/standin/postgres:17.12", "localhost", "localhost")]
+    [InlineData("registry:5000/postgres:17.12", "registry:5000", "registry:5000")]
+    public void AnImagesRegistryIsReadAsDockerReadsIt(string reference, string registry, string? host)
+    {
+        Assert.Equal(registry, ContainerImageProbe.RegistryOf(reference));
+        Assert.Equal(host, ContainerImageProbe.HostOf(reference));
+    }
+}

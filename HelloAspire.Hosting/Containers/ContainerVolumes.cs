@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using HelloAspire.Hosting.Processes;
+
+namespace Aspire.Hosting;
+
+/// <summary>Container volumes, through the container runtime's own CLI (the one Aspire's orchestrator uses).</summary>
+public static class ContainerVolumes
+{
+    /// <summary>
+    /// Deletes everything in <paramref name="volume"/>, through a short-lived container of <paramref name="image"/> (the
+    /// server's own, so already there: no pull, no network), once no running container uses it. The volume and the
+    /// server's stopped container stay: DCP removes that container itself when the server starts again, at once,
+    /// while one removed behind its back holds the next start until DCP believes it gone.
+    /// </summary>
+    /// <param name="runtime">docker or podman.</param>
+    /// <param name="image">The server's image.</param>
+    /// <param name="volume">The volume to empty.</param>
+    /// <param name="serverName">The server resource, named in the fix.</param>
+    /// <param name="cancellationToken">Stops the runtime's commands.</param>
+    public static async Task EmptyAsync(string runtime, string image, string volume, string serverName, CancellationToken cancellationToken)
+    {
+        var running = await RunAsync(runtime, ["ps", "--quiet", "--filter", $"volume={volume}", "--filter", "status=running"], volume, serverName, cancellationToken);
+        if (running.Trim().Length > 0)
+        {
+            throw new DistributedApplicationException(
+                $"The volume '{volume}' is still used by a running container ({running.Trim().ReplaceLineEndings(", ")}). Fix: stop it, then reset again.");
+        }
+
+        await RunAsync(runtime, ["run", "--rm", "--pull", "never", "--network", "none", "--user", "0", "--entrypoint", "find", "--volume", $"{volume}:/data", image, "/data", "-mindepth", "1", "-delete"], volume, serverName, cancellationToken);
+    }
+
+    private static async Task<string> RunAsync(string runtime, string[] arguments, string volume, string serverName, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync(new ProcessStartInfo(runtime, arguments), cancellationToken);
+        if (!result.Started)
+        {
+            throw new DistributedApplicationException(
+                $"'{runtime}' could not be run to empty the volume '{volume}'. Fix: set ASPIRE_CONTAINER_RUNTIME to the runtime Aspire uses (docker or podman).");
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new DistributedApplicationException(
+                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {result.ExitCode}): {result.Errors.Trim()} Fix: make sure {runtime} runs and still has the image, then reset again; or remove the volume yourself while {serverName} is stopped ('{runtime} volume rm {volume}').");
+        }
+
+        return result.Output;
+    }
+}

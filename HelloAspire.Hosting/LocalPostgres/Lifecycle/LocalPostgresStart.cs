@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
+using HelloAspire.Hosting.LocalPostgres.Cluster;
+using HelloAspire.Hosting.LocalPostgres.Unix;
+
+namespace HelloAspire.Hosting.LocalPostgres.Lifecycle;
+
+/// <summary>
+/// One start of a <see cref="LocalPostgresServerResource"/>. Before DCP launches the server: the data directory is
+/// checked and, when new, initialized and seeded through a private <see cref="InitServer"/>, so every failure so far
+/// fails the start itself. After DCP launched it: <see cref="Ready"/> completes once the server accepts connections
+/// and the declared databases exist; the resource's health check waits on it.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal sealed class LocalPostgresStart(
+    LocalPostgresServerResource server,
+    LocalPostgresDataLock dataLock,
+    ILogger resourceLog,
+    ILogger appHostLog,
+    ResourceNotificationService notifications,
+    CancellationToken appStopping)
+{
+    /// <summary>What the dashboard shows of the local server, beside DCP's own properties.</summary>
+    internal static class DashboardProperties
+    {
+        public const string DataDirectory = "Data directory";
+        public const string Version = "PostgreSQL version";
+        public const string Binaries = "Binaries";
+        public const string SeededThisStart = "Seeded this start";
+        public static readonly string[] All = [DataDirectory, Version, Binaries, SeededThisStart];
+    }
+
+    private static readonly TimeSpan s_leftoverStopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+
+    /// <summary>When this start began, before DCP launched its server.</summary>
+    public DateTimeOffset StartedAt => _startedAt;
+
+    public Task Ready => _ready.Task;
+
+    /// <summary>The postmaster of this start, once it is ready.</summary>
+    public int? ServerProcessId { get; private set; }
+
+    /// <summary>The kept-running server this start adopts instead of starting one (a persistent server, started by an earlier run).</summary>
+    public int? AdoptedServerProcessId { get; private set; }
+
+    /// <summary>True when this start ran the seed scripts (a new data directory).</summary>
+    public bool Seeded { get; private set; }
+
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs before DCP starts the server. A failure is reported on the resource's log and the AppHost's console, then fails the start.</summary>
+    /// <param name="firstStart">The AppHost's first start of the server: also checks that a configured port is free (on a restart, DCP's proxy holds it).</param>
+    /// <param name="cancellationToken">Stops the preparation (the AppHost is stopping).</param>
+    public async Task PrepareAsync(bool firstStart, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PrepareDataDirectoryAsync(firstStart, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var error = new LocalPostgresException(
+                $"Could not prepare the data directory '{server.Data.Root}': {ex.Message} " +
+                $"Nothing was deleted. Fix: give the AppHost's user write access to it, or set {server.SettingNames.DataDirectory} to another directory.", ex);
+            Report(error);
+            throw error;
+        }
+        catch (LocalPostgresException ex)
+        {
+            Report(ex);
+            throw;
+        }
+    }
+
+    /// <summary>DCP has launched the server: waits, in the background, until it is ready, then creates missing databases.</summary>
+    public void WaitUntilReadyInBackground() => _ = CompleteStartAsync();
+
+    /// <summary>
+    /// A server process ended (stopped from the dashboard, crashed). Aspire can report the end of an earlier start's
+    /// process after this start began: an end counts only for this start's process, known by its pid once ready,
+    /// else by a start time no earlier than this start's (an adopted server's began in an earlier run).
+    /// </summary>
+    public void ServerEnded(int? processId, DateTime? processStartedAt)
+    {
+        var ours = (ServerProcessId ?? AdoptedServerProcessId) is { } known
+            ? processId is null || processId == known
+            : AdoptedServerProcessId is not null || processStartedAt is null || processStartedAt.Value.ToUniversalTime() >= StartedAt.UtcDateTime;
+        if (ours)
+        {
+            _serverExited.TrySetResult();
+        }
+    }
+
+    private async Task PrepareDataDirectoryAsync(bool firstStart, CancellationToken cancellationToken)
+    {
+        var data = server.Data;
+        var account = server.Account;
+        var names = server.SettingNames;
+        account.EnsureTrusted(server.Installation, names.BinDirectory);
+        account.EnsureCanTraverse(data.Root, names.DataDirectory);
+        data.EnsureSocketPathFits();
+        data.TakeOwnership(account);
+        dataLock.Take();
+        var state = data.Inspect();
+        if (state == LocalPostgresDataState.Foreign)
+        {
+            throw new LocalPostgresException(
+                $"'{data.PgData}' holds files that are not a PostgreSQL data directory, so the app will not touch them. " +
+                "Fix: move them away, or reset the data (the dashboard's Reset data).");
+        }
+
+        await AdoptOrStopRunningServerAsync(state, firstStart, cancellationToken);
+        if (firstStart && AdoptedServerProcessId is null)
+        {
+            EnsureConfiguredPortIsFree();
+        }
+
+        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
+            ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
+
+        switch (state)
+        {
+            case LocalPostgresDataState.Initialized:
+                var version = data.ServerVersion();
+                Log.UsingKeptData(resourceLog, data.PgData, version);
+                account.EnsureOwns(data.PgData, names.DataDirectory);
+                if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
+                {
+                    throw new LocalPostgresException(server.PasswordMismatchMessage);
+                }
+
+                CreateSocketDirectory();
+                return;
+            case LocalPostgresDataState.HalfInitialized:
+                Log.ReinitializingHalfInitializedData(resourceLog, data.PgData);
+                await LocalPostgresDataDirectory.DeleteServerTreeAsync(account, data.PgData, resourceLog, cancellationToken);
+                break;
+        }
+
+        CreateSocketDirectory();
+        LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        account.CreatePrivateDirectory(data.PgData, names.DataDirectory);
+        var templatePassword = await InitializeAsync(password, cancellationToken);
+        await SeedAsync(password, templatePassword, cancellationToken);
+        PasswordVerifier.Write(data.PasswordVerifierFile, password);
+        File.Delete(data.InitializingMarker);
+        if (server.Durable)
+        {
+            // The marker's removal is what tells kept data from unfinished data: it must survive a crash too.
+            DirectorySync.Sync(data.Root);
+        }
+
+        Seeded = true;
+    }
+
+    /// <summary>The server's private socket folder, the server account's: made when missing (a kept one stays as it is).</summary>
+    private void CreateSocketDirectory()
+    {
+        if (!Directory.Exists(server.Data.SocketDirectory))
+        {
+            server.Account.CreatePrivateDirectory(server.Data.SocketDirectory, server.SettingNames.DataDirectory);
+        }
+    }
+
+    /// <summary>
+    /// A server already running on this data is adopted when it is a kept-running one that DCP will take over as it is
+    /// (a persistent server with this run's binaries, arguments and port, on finished data); any other one of this
+    /// app's is stopped first, so that DCP's start never meets a live postmaster.pid.
+    /// </summary>
+    private async Task AdoptOrStopRunningServerAsync(LocalPostgresDataState state, bool firstStart, CancellationToken cancellationToken)
+    {
+        if (server.Data.FindRunningServer(server.Account) is not { } running)
+        {
+            // No postmaster, but a killed one's children may still be on their way out.
+            if (await server.Data.WaitForOrphanedServerProcessesAsync(server.Account, s_leftoverStopTimeout, cancellationToken) > 0)
+            {
+                Log.WaitedForOrphans(resourceLog, server.Data.PgData);
+            }
+
+            return;
+        }
+
+        var configuredPort = server.Annotations.OfType<EndpointAnnotation>().Single().Port;
+        if (server.Persistent && running.IsPersistent && state == LocalPostgresDataState.Initialized
+            && running.Port is { } runningPort
+            && running.CommandLine.SequenceEqual([server.Installation.Postgres, .. server.ServerArguments(), "-p", runningPort.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            && (configuredPort is null || configuredPort == running.Port))
+        {
+            AdoptedServerProcessId = running.Pid;
+            Log.AdoptingKeptServer(resourceLog, running.Pid, server.Data.PgData, server.SettingNames.PersistentLifetime);
+            return;
+        }
+
+        await server.Data.StopLeftoverServerAsync(running, server.Account, s_leftoverStopTimeout, cancellationToken);
+        if (running.IsPersistent)
+        {
+            Log.StoppedKeptServer(resourceLog, running.Pid, server.Persistent ? "its settings changed" : server.SettingNames.SessionLifetime);
+        }
+        else if (firstStart)
+        {
+            Log.StoppedLeftoverServer(resourceLog, running.Pid, server.Data.PgData);
+        }
+    }
+
+    private void EnsureConfiguredPortIsFree()
+    {
+        if (server.Annotations.OfType<EndpointAnnotation>().Single().Port is not { } port)
+        {
+            return;
+        }
+
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new LocalPostgresException(
+                $"Port {port} on {Loopback.Address} is taken ({ex.Message}). Fix: set {server.SettingNames.Port} to a free port, or remove it to let Aspire choose one.", ex);
+        }
+    }
+
+    /// <summary>
+    /// A copy of the template cluster when there is one (made first if missing), else initdb; returns the template's
+    /// password, which the copy has until <see cref="SeedAsync"/> sets this data's own, or null after initdb.
+    /// </summary>
+    private async Task<string?> InitializeAsync(string password, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        if (server.Template is { } template)
+        {
+            var templatePassword = await template.CopyToAsync(server.Data.PgData, resourceLog, cancellationToken);
+            Log.InitializedFromTemplate(resourceLog, server.Data.PgData, template.Root, stopwatch.ElapsedMilliseconds);
+            return templatePassword;
+        }
+
+        await InitDb.RunAsync(server, server.Data.PgData, server.Data.InitDbPasswordFile, password, server.Durable, resourceLog, cancellationToken);
+        Log.Initialized(resourceLog, server.Data.PgData, stopwatch.ElapsedMilliseconds);
+        return null;
+    }
+
+    /// <summary>
+    /// Through the private init server: this data's own password (on a template's copy), the declared databases (the
+    /// first is POSTGRES_DB's equivalent), then the init scripts in the first.
+    /// </summary>
+    private async Task SeedAsync(string password, string? templatePassword, CancellationToken cancellationToken)
+    {
+        await using var initServer = await InitServer.StartAsync(server, templatePassword ?? password, resourceLog, StartupTimeout, cancellationToken);
+        var target = initServer.Target;
+        if (templatePassword is not null)
+        {
+            await Psql.SetPasswordAsync(server, target, password, resourceLog, cancellationToken);
+            target = target with { Password = password };
+        }
+
+        await CreateDatabasesAsync(target, server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName), cancellationToken);
+        await new SeedScripts(server, resourceLog).RunAsync(target, cancellationToken);
+    }
+
+    private async Task CompleteStartAsync()
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
+            timeout.CancelAfter(StartupTimeout);
+            var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
+            ServerProcessId = pid;
+            // New data got its databases from the init server; kept data gets any declared since.
+            if (!Seeded)
+            {
+                var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
+                var target = new PsqlTarget(socketDirectory, port, password, "postgres");
+                await CreateDatabasesAsync(target, server.Databases.Values, timeout.Token);
+                await EnsurePasswordVerifierAsync(target, password, timeout.Token);
+            }
+
+            Log.Ready(resourceLog, server.Data.PgData, Seeded);
+            await notifications.PublishUpdateAsync(server, snapshot => snapshot with
+            {
+                Properties =
+                [
+                    .. snapshot.Properties.Where(p => !DashboardProperties.All.Contains(p.Name)),
+                    new(DashboardProperties.DataDirectory, server.Data.Root),
+                    new(DashboardProperties.Version, server.Data.ServerVersion()),
+                    new(DashboardProperties.Binaries, server.Installation.BinDirectory),
+                    new(DashboardProperties.SeededThisStart, Seeded),
+                ],
+            });
+            _ready.TrySetResult();
+        }
+        catch (OperationCanceledException) when (!appStopping.IsCancellationRequested)
+        {
+            Report(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log."));
+        }
+        catch (Exception ex) when (ex is LocalPostgresException or IOException)
+        {
+            Report(ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            _ready.TrySetCanceled(ex.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Kept data without a password verifier (made before there was one, or its verifier removed as untrusted) gets
+    /// one once the server has accepted the password: never is a password trusted that the data has not accepted.
+    /// </summary>
+    private async Task EnsurePasswordVerifierAsync(PsqlTarget target, string password, CancellationToken cancellationToken)
+    {
+        if (File.Exists(server.Data.PasswordVerifierFile))
+        {
+            return;
+        }
+
+        var result = await Psql.RunAsync(server, target, ["--quiet", "--output=/dev/null", "--command=SELECT 1"], resourceLog, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new LocalPostgresException(Psql.IsPasswordRejected(result) ? server.PasswordMismatchMessage : $"The server does not accept connections: {result.Errors.Trim()}");
+        }
+
+        PasswordVerifier.Write(server.Data.PasswordVerifierFile, password);
+    }
+
+    private async Task CreateDatabasesAsync(PsqlTarget target, IEnumerable<string> databaseNames, CancellationToken cancellationToken)
+    {
+        foreach (var databaseName in databaseNames)
+        {
+            await Psql.CreateDatabaseIfMissingAsync(server, target, databaseName, resourceLog, cancellationToken);
+        }
+    }
+
+    private void Report(Exception error)
+    {
+        Log.StartFailed(resourceLog, error.Message);
+        Log.ResourceStartFailed(appHostLog, server.Name, error.Message);
+        _ready.TrySetException(error);
+    }
+}

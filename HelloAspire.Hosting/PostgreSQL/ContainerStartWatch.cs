@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace HelloAspire.Hosting.PostgreSQL;
+
+/// <summary>
+/// A PostgreSQL container's start, seen to its end. A container that fails before it is ready (an image that cannot
+/// be had, a runtime that cannot run it, a seed script that fails), or kept data that refuses the configured password
+/// (which Aspire would wait on forever: aspire#5399), becomes one error line on the AppHost's console and in the
+/// server's log, with the cause and the fix. A refused password also stops the container, so the dashboard shows it
+/// stopped rather than running and unhealthy, and its Reset data can start it afresh.
+/// </summary>
+internal sealed partial class ContainerStartWatch(
+    ContainerStartWatch.Target target,
+    ResourceNotificationService notifications,
+    ResourceLoggerService resourceLogs,
+    ResourceCommandService commands,
+    IHostApplicationLifetime lifetime,
+    ILogger<ContainerStartWatch> logger) : IHostedService
+{
+    private readonly Lock _lock = new();
+
+    // Per start of the container: settled once healthy or reported, so that it is reported once.
+    private bool _settled;
+
+    // The report being made, which the AppHost's stop waits for.
+    private Task _reporting = Task.CompletedTask;
+
+    /// <summary>What is watched, and what the report names.</summary>
+    /// <param name="Server">The container.</param>
+    /// <param name="RuntimeName">docker or podman, asked only when a report needs it.</param>
+    /// <param name="Image">The image reference.</param>
+    /// <param name="Volume">The data volume; null for throwaway data.</param>
+    /// <param name="SeedDirectory">Where the seed scripts are.</param>
+    /// <param name="ImageFix">What to do about an image the runtime cannot run, in the app's words.</param>
+    /// <param name="StopAppHostOnFailure">A run that should end by itself ends now, with exit code 1, instead of waiting on a server that can never become healthy.</param>
+    public sealed record Target(PostgresServerResource Server, Func<string> RuntimeName, string Image, string? Volume, string SeedDirectory, string ImageFix, bool StopAppHostOnFailure);
+
+    // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
+    private const string InvalidPassword = "28P01";
+    private const int ReportedLines = 20;
+    private static readonly TimeSpan s_logReadBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Watches from before the start until the AppHost stops: hosted services start only once every resource has been
+    /// created, which a client waiting on a container that never becomes healthy holds back for good. As a hosted
+    /// service it only holds the AppHost's stop until a report under way is made.
+    /// </summary>
+    public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target)
+    {
+        builder.Services.AddKeyedSingleton(target.Server.Name, (services, _) => ActivatorUtilities.CreateInstance<ContainerStartWatch>(services, target));
+        builder.Services.AddSingleton<IHostedService>(services => services.GetRequiredKeyedService<ContainerStartWatch>(target.Server.Name));
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
+        {
+            var watch = e.Services.GetRequiredKeyedService<ContainerStartWatch>(target.Server.Name);
+            var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            _ = Task.Run(() => watch.RunAsync(stopping), stopping);
+            return Task.CompletedTask;
+        });
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The AppHost stops: a failed start not yet reported (its clients' failure can stop a run before the watch has
+    /// seen the server's) is reported now, and the stop waits for the report.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (notifications.TryGetCurrentState(target.Server.Name, out var current) && IsFailedStart(current.Snapshot, out var state))
+        {
+            _ = Settle(() => ReportFailedStartAsync(state, current.Snapshot.ExitCode));
+        }
+
+        lock (_lock)
+        {
+            return _reporting.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Asked now (dcp info, when no runtime is configured), not when a failure is reported: a run that ends
+            // with its clients may be stopping by then.
+            _ = target.RuntimeName();
+            await foreach (var update in notifications.WatchAsync(stoppingToken))
+            {
+                if (!ReferenceEquals(update.Resource, target.Server))
+                {
+                    continue;
+                }
+
+                var snapshot = update.Snapshot;
+                if (snapshot.State?.Text == KnownResourceStates.Starting)
+                {
+                    lock (_lock)
+                    {
+                        _settled = false; // a new start (after a stop) is watched afresh
+                    }
+                }
+                else if (snapshot.HealthStatus == HealthStatus.Healthy)
+                {
+                    _ = Settle(() => Task.CompletedTask);
+                }
+                else if (snapshot.State?.Text == KnownResourceStates.Running && snapshot.HealthReports.Any(r => r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true))
+                {
+                    await Settle(() => StopForPasswordAsync(stoppingToken));
+                }
+                else if (IsFailedStart(snapshot, out var state))
+                {
+                    await Settle(() => ReportFailedStartAsync(state, snapshot.ExitCode));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping.
+        }
+        catch (Exception ex)
+        {
+            // Nothing awaits this task: a failure of the watch itself is said, not lost.
+            LogWatchFailed(logger, target.Server.Name, ex);
+        }
+    }
+
+    /// <summary>Settles the current start with <paramref name="outcome"/>, unless it is settled already; returns what remains to wait for.</summary>
+    private Task Settle(Func<Task> outcome)
+    {
+        lock (_lock)
+        {
+            if (!_settled)
+            {
+                _settled = true;
+                _reporting = outcome();
+            }
+
+            return _reporting;
+        }
+    }
+
+    private static bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
+    {
+        state = snapshot.State?.Text ?? "";
+        return state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0));
+    }
+
+    private async Task StopForPasswordAsync(CancellationToken stoppingToken)
+    {
+        var server = target.Server.Name;
+        var parameter = $"Parameters:{target.Server.PasswordParameter.Name}";
+        Report(
+            $"{server}: the password in {parameter} is not the one the data in {VolumeText()} was made with " +
+            $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {server} can never become healthy: it was stopped. " +
+            $"Fix: set {parameter} back to the password the data was made with (user secrets, or where you set it), or {ResetText(" to seed it again", "start it again")}.");
+        var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
+        if (!stopped.Success)
+        {
+            LogStopFailed(logger, stopped.Message ?? "no reason given");
+        }
+
+        StopAppHostIfAsked();
+    }
+
+    private async Task ReportFailedStartAsync(string state, int? exitCode)
+    {
+        var server = target.Server.Name;
+        var cause = LastErrorLine(await LastLinesAsync()) is { } line ? $": {line}" : "";
+        var runtime = target.RuntimeName();
+        Report(state == KnownResourceStates.FailedToStart
+            ? $"{server}: {runtime} could not start a container from {target.Image}{cause}. " +
+                $"Fix: check that {runtime} can run it ('{runtime} run --rm {target.Image} postgres --version'), {target.ImageFix}."
+            : $"{server}: the container exited with code {exitCode} before it was ready{cause}. " +
+                $"If a seed script failed, fix it in {target.SeedDirectory}, then " +
+                ResetText(
+                    ": the image seeds a volume only when it is new, and this one is no longer new.",
+                    $"start {server} again: throwaway data is seeded at every start."));
+        StopAppHostIfAsked();
+    }
+
+    /// <summary>What to do about the data: reset the volume, or, for throwaway data, <paramref name="throwaway"/>.</summary>
+    private string ResetText(string afterReset, string throwaway) =>
+        target.Volume is null
+            ? throwaway
+            : $"reset the data (the dashboard's Reset data, or '{target.RuntimeName()} volume rm {target.Volume}' once the AppHost has stopped){afterReset}";
+
+    /// <summary>Logs the failure on the console and in the server's log (the dashboard).</summary>
+    private void Report(string message)
+    {
+        LogFailure(logger, message);
+        LogFailure(resourceLogs.GetLogger(target.Server), message);
+    }
+
+    private void StopAppHostIfAsked()
+    {
+        if (target.StopAppHostOnFailure)
+        {
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>
+    /// The container's last error line: the runtime's ("Error:") or a client's, such as psql's, which names the script
+    /// (the server's own log line for the same error comes on another stream, in either order); else the server's
+    /// ERROR or FATAL; else its last line.
+    /// </summary>
+    private static string? LastErrorLine(List<string> lines)
+    {
+        var errors = lines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
+        return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? lines.LastOrDefault(l => l.Length > 0);
+    }
+
+    /// <summary>
+    /// The last lines of the server's log, as the orchestrator has them, in the order they were written (it hands
+    /// over each stream whole, one after another), without timestamps, colours and its [sys] marks.
+    /// </summary>
+    /// <remarks>Bounded, but not cancelled by the AppHost's stop, which waits for the report.</remarks>
+    private async Task<List<string>> LastLinesAsync()
+    {
+        var entries = new List<string>();
+        using var bounded = new CancellationTokenSource(s_logReadBound);
+        try
+        {
+            await foreach (var batch in resourceLogs.GetAllAsync(target.Server).WithCancellation(bounded.Token))
+            {
+                entries.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            // The report goes with the lines read so far.
+        }
+
+        return entries
+            .OrderBy(entry => DateTime.TryParse(LeadingTimestamp().Match(entry).Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : DateTime.MinValue)
+            .SelectMany(entry => Decoration().Replace(entry, "").Split('\n'))
+            .Select(line => line.Replace("[sys]", "", StringComparison.Ordinal).Trim(' ', '\'', '\r'))
+            .TakeLast(ReportedLines)
+            .ToList();
+    }
+
+    private string VolumeText() => target.Volume is null ? "the container" : $"the volume '{target.Volume}'";
+
+    /// <summary>A line of PostgreSQL's own log (log_line_prefix '%m [%p] '): a timestamp with its time zone, then the process id.</summary>
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \S+ \[\d+\]")]
+    private static partial Regex ServerLogLine();
+
+    /// <summary>The orchestrator's timestamp that starts an entry (ISO 8601, in UTC).</summary>
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")]
+    private static partial Regex LeadingTimestamp();
+
+    /// <summary>The runtime's timestamps (also inside a line a program wrote in pieces, as psql's error) and console colours.</summary>
+    [GeneratedRegex(@"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z |\x1B\[[0-9;]*m")]
+    private static partial Regex Decoration();
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogFailure(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "The server could not be stopped after its password was refused: {Reason}.")]
+    private static partial void LogStopFailed(ILogger logger, string? reason);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "The watch on {Server}'s start failed; a failed start is still shown on the dashboard.")]
+    private static partial void LogWatchFailed(ILogger logger, string server, Exception exception);
+}
