@@ -41,7 +41,8 @@ internal sealed partial class ContainerStartWatch(
     // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
     private const string InvalidPassword = "28P01";
     private const int ReportedLines = 20;
-    private static readonly TimeSpan s_logReadBound = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_logReadBound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_logReadInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Watches from before the start until the AppHost stops: hosted services start only once every resource has been
@@ -168,7 +169,7 @@ internal sealed partial class ContainerStartWatch(
     private async Task ReportFailedStartAsync(string state, int? exitCode)
     {
         var server = target.Server.Name;
-        var cause = LastErrorLine(await LastLinesAsync()) is { } line ? $": {line}" : "";
+        var cause = await LastErrorLineAsync() is { } line ? $": {line}" : "";
         var runtime = target.RuntimeName();
         Report(state == KnownResourceStates.FailedToStart
             ? $"{server}: {runtime} could not start a container from {target.Image}{cause}. " +
@@ -206,12 +207,23 @@ internal sealed partial class ContainerStartWatch(
     /// <summary>
     /// The container's last error line: the runtime's ("Error:") or a client's, such as psql's, which names the script
     /// (the server's own log line for the same error comes on another stream, in either order); else the server's
-    /// ERROR or FATAL; else its last line.
+    /// ERROR or FATAL; else its last line. The orchestrator may hand over a container that has just exited before its
+    /// output (only its own lines, for one), so the log is read again until it holds an error line, within a bound.
     /// </summary>
-    private static string? LastErrorLine(List<string> lines)
+    private async Task<string?> LastErrorLineAsync()
     {
-        var errors = lines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
-        return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? lines.LastOrDefault(l => l.Length > 0);
+        var deadline = DateTime.UtcNow + s_logReadBound;
+        while (true)
+        {
+            var lines = await LastLinesAsync(deadline);
+            var errors = lines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
+            if (errors.Count > 0 || DateTime.UtcNow >= deadline)
+            {
+                return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? lines.LastOrDefault(l => l.Length > 0);
+            }
+
+            await Task.Delay(s_logReadInterval);
+        }
     }
 
     /// <summary>
@@ -219,10 +231,10 @@ internal sealed partial class ContainerStartWatch(
     /// over each stream whole, one after another), without timestamps, colours and its [sys] marks.
     /// </summary>
     /// <remarks>Bounded, but not cancelled by the AppHost's stop, which waits for the report.</remarks>
-    private async Task<List<string>> LastLinesAsync()
+    private async Task<List<string>> LastLinesAsync(DateTime deadline)
     {
         var entries = new List<string>();
-        using var bounded = new CancellationTokenSource(s_logReadBound);
+        using var bounded = new CancellationTokenSource(deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         try
         {
             await foreach (var batch in resourceLogs.GetAllAsync(target.Server).WithCancellation(bounded.Token))
