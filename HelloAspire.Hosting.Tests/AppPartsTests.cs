@@ -74,5 +74,19 @@ public sealed class AppPartsTests : IDisposable
     public void ANodeScriptWithoutAScriptIsRefused() =>
         Assert.Throws<ArgumentException>("arguments", () => Bare.Builder().AddNodeScript("client", _folder.Path));
 
+    [Fact]
+    public void TheOrchestratorWatchNeedsTheAppsFixAndWatchesOnlyARunningAppHostProcess()
+    {
+        var running = Bare.Builder();
+        var publishing = Bare.PublishingBuilder(_folder.Path);
+
+        Assert.Throws<ArgumentException>(() => running.StopWhenOrchestratorEnds(""));
+        Assert.Throws<ArgumentNullException>(() => ((IDistributedApplicationBuilder)null!).StopWhenOrchestratorEnds("Fix: run it again."));
+        Assert.Same(running, running.StopWhenOrchestratorEnds("Fix: run it again."));
+        // A bare builder's AppHost is this test process, as an AppHost's is its own; publishing starts no orchestrator.
+        Assert.True(OrchestratorWatch.WatchesThisProcess(running));
+        Assert.False(OrchestratorWatch.WatchesThisProcess(publishing));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -7,6 +7,7 @@ namespace HelloAspire.Tests;
 public sealed class AppHostCrashTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_orphanTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_orchestratorEndTimeout = TimeSpan.FromSeconds(20);
 
     private readonly TestApps _apps = new();
 
@@ -48,6 +49,55 @@ public sealed class AppHostCrashTests : IAsyncDisposable
         Assert.False(Directory.Exists($"/proc/{leftover}"), "the leftover server must be gone");
     }
 
+    /// <summary>
+    /// Aspire's orchestrator (DCP's API server) is killed under a running app: the AppHost says so in one line with the
+    /// fix, ends its server, exits with code 3 within a bound instead of hanging, and the next run says hello on the same
+    /// data, which no lock holds any more.
+    /// </summary>
+    [Fact]
+    public async Task AKilledOrchestratorEndsTheAppHostWithItsLineAndExitCodeThreeAndTheNextRunSaysHello()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
+        using var appHost = AppHostProcess.Start(HelloApp.LocalMode(_apps.Data.Path));
+        var console = new AppHostConsole(appHost);
+        int server;
+        try
+        {
+            await console.WaitForWorkerToEndAsync(timeout.Token);
+            server = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
+            var orchestrator = Assert.Single(Processes(), p => p.Comm == "dcp" && p.Arguments.Contains("start-apiserver") && Monitors(p.Arguments, appHost.Id));
+            using (var kill = Process.Start("kill", ["-KILL", orchestrator.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(ct);
+            }
+
+            DeleteKubeconfigFolder(orchestrator.Arguments);
+            using var ending = HelloApp.Timeout(s_orchestratorEndTimeout, ct);
+            await appHost.WaitForExitAsync(ending.Token);
+        }
+        finally
+        {
+            if (!appHost.HasExited)
+            {
+                appHost.Kill(entireProcessTree: true);
+            }
+        }
+
+        await console.Reading.WaitAsync(timeout.Token);
+        var ended = AppHostProcess.Entries(console.Lines).Where(line => line.Contains("[802]", StringComparison.Ordinal)).ToList();
+        Assert.True(appHost.ExitCode == 3 && ended is [var line] && line.StartsWith("fail:", StringComparison.Ordinal)
+            && line.Contains("Aspire's orchestrator (DCP", StringComparison.Ordinal) && line.Contains("the data is safe", StringComparison.Ordinal)
+            && line.Contains("Fix: run the AppHost again", StringComparison.Ordinal),
+            $"Expected exit code 3 and one line [802] that says DCP ended, the data is safe, and the fix; exit code {appHost.ExitCode}, console:{Environment.NewLine}{console.Tail(40)}");
+        Assert.False(Directory.Exists($"/proc/{server}"), $"the server (process {server}) must have ended with its AppHost");
+
+        var next = await _apps.RunUntilWorkerEndsAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+
+        Assert.Equal(0, next.Worker.ExitCode);
+        Assert.Contains("Using the kept data", next.PostgresLog);
+    }
+
     /// <summary>Runs the AppHost as its own process until its worker has ended, kills it with <paramref name="kill"/>, and waits until it is gone.</summary>
     private async Task RunUntilTheWorkerEndsThenKillAsync(Action<Process> kill, CancellationToken cancellationToken)
     {
@@ -74,19 +124,9 @@ public sealed class AppHostCrashTests : IAsyncDisposable
     /// </summary>
     private static void KillTreeExceptPostgres(int root)
     {
-        var processes = Directory.EnumerateDirectories("/proc")
-            .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
-            .Where(pid => pid > 0)
-            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat"), Arguments: ReadOrEmpty($"/proc/{pid}/cmdline").Split('\0')))
-            .Where(p => p.Stat.Length > 0)
-            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
-            .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
-                Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
-                p.Arguments))
-            .ToList();
-        var rootText = root.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var processes = Processes();
         var tree = new List<int> { root };
-        var orchestrators = processes.Where(p => p.Comm == "dcp" && p.Arguments.Zip(p.Arguments.Skip(1)).Contains(("--monitor", rootText))).ToList();
+        var orchestrators = processes.Where(p => p.Comm == "dcp" && Monitors(p.Arguments, root)).ToList();
         tree.AddRange(orchestrators.Select(p => p.Pid));
         for (var i = 0; i < tree.Count; i++)
         {
@@ -96,9 +136,32 @@ public sealed class AppHostCrashTests : IAsyncDisposable
         using var kill = Process.Start("kill", ["-KILL", .. tree.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         kill.WaitForExit();
         Assert.True(orchestrators.Count > 0, $"no DCP process monitored the AppHost (process {root}), so this test could not kill the orchestrator");
+        foreach (var orchestrator in orchestrators)
+        {
+            DeleteKubeconfigFolder(orchestrator.Arguments);
+        }
+    }
 
-        // A killed DCP leaves its temporary folder (its kubeconfig's) behind.
-        foreach (var kubeconfig in orchestrators.Select(p => p.Arguments.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault()).OfType<string>())
+    /// <summary>Every process: its id, name, parent and arguments.</summary>
+    private static List<(int Pid, string Comm, int Parent, string[] Arguments)> Processes() =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat"), Arguments: ReadOrEmpty($"/proc/{pid}/cmdline").Split('\0')))
+            .Where(p => p.Stat.Length > 0)
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+            .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
+                Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
+                p.Arguments))];
+
+    /// <summary>DCP detaches from its AppHost and watches it instead: <c>dcp … --monitor &lt;pid&gt;</c>.</summary>
+    private static bool Monitors(string[] arguments, int appHost) =>
+        arguments.Zip(arguments.Skip(1)).Contains(("--monitor", appHost.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>A killed DCP leaves its temporary folder (its kubeconfig's) behind.</summary>
+    private static void DeleteKubeconfigFolder(string[] arguments)
+    {
+        if (arguments.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault() is { } kubeconfig && Directory.Exists(Path.GetDirectoryName(kubeconfig)))
         {
             Directory.Delete(Path.GetDirectoryName(kubeconfig)!, recursive: true);
         }

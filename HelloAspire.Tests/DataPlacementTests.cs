@@ -63,6 +63,55 @@ public sealed class DataPlacementTests : IAsyncDisposable
         Assert.Equal(before, await DirectorySnapshot.OfAsync(_apps.Data.Combine("pgdata"), Ct));
     }
 
+    /// <summary>
+    /// The disk fills while the first start makes the data (a small tmpfs): one line with the fix, the half-made data is
+    /// removed (its space is free again), and once there is room the next start begins again and says hello.
+    /// </summary>
+    [Fact]
+    public async Task ADiskThatFillsDuringTheFirstStartLeavesNoHalfMadeDataAndTheNextStartBeginsAgain()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "Only root can mount the small disk this test fills; it runs as root (./test.sh, CI).");
+        var data = _apps.Data.Path;
+        await RunAsync("mount", ["-t", "tmpfs", "-o", $"size={SmallDiskSize},mode=0755", "tmpfs", data]);
+        try
+        {
+            var full = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
+            var usedAfterFailure = new DriveInfo(data).TotalSize - new DriveInfo(data).AvailableFreeSpace;
+            var pgDataLeft = Directory.Exists(_apps.Data.Combine("pgdata"));
+            await RunAsync("mount", ["-o", $"remount,size={RoomyDiskSize}", data]);
+            var next = await _apps.RunUntilWorkerEndsAsync(Args(), Ct);
+
+            Assert.Equal(KnownResourceStates.FailedToStart, full.Worker.State?.Text);
+            Assert.Contains($"The disk of '{data}' is full: making the new data stopped (", full.PostgresLog);
+            Assert.Contains($"The unfinished data was removed. Fix: free space there (df -h '{data}'), or set Postgres:DataDirectory to a disk with room", full.PostgresLog);
+            Assert.False(pgDataLeft, "the half-made data must be removed");
+            Assert.True(usedAfterFailure < MaxUsedAfterFailure, $"{usedAfterFailure} bytes stay used on the small disk after the failure");
+            Assert.Equal(0, next.Worker.ExitCode);
+            Assert.Contains("did not finish; initializing it again", next.PostgresLog);
+        }
+        finally
+        {
+            await StopServerAsync(data);
+            await RunAsync("umount", [data]);
+        }
+    }
+
+    // Smaller than a new cluster, so that making one fails; roomy enough for one; what the app's own files may keep.
+    private const string SmallDiskSize = "12m";
+    private const string RoomyDiskSize = "256m";
+    private const long MaxUsedAfterFailure = 1024 * 1024;
+
+    /// <summary>A server the run left (none, when the app stopped it) would hold the mount.</summary>
+    private static async Task StopServerAsync(string data)
+    {
+        if (HelloApp.PostmasterPid(data) is { } pid && Directory.Exists($"/proc/{pid}"))
+        {
+            using var server = System.Diagnostics.Process.GetProcessById(pid);
+            server.Kill();
+            await server.WaitForExitAsync(Ct);
+        }
+    }
+
     private static async Task RunAsync(string tool, string[] arguments)
     {
         using var process = System.Diagnostics.Process.Start(tool, arguments);

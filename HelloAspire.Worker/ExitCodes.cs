@@ -12,4 +12,5 @@ public static class ExitCodes
     public const int AuthenticationFailed = 6;
     public const int DatabaseMissing = 7;
     public const int SeedFailed = 8;
+    public const int DatabaseNotAnswering = 9;
 }

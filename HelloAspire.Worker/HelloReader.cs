@@ -11,11 +11,16 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
 {
     public static readonly ActivitySource ActivitySource = new("HelloAspire.Worker");
 
+    // A connection that took the whole budget still gets this long for its query.
+    private static readonly TimeSpan s_minimumQueryTime = TimeSpan.FromSeconds(2);
+
     /// <summary>The first row's message, or null when the table is empty.</summary>
     /// <exception cref="DatabaseUnreachableException">The database stayed unreachable for the whole retry budget.</exception>
+    /// <exception cref="DatabaseNotAnsweringException">Nothing answered the connection or the query within the budget.</exception>
     public async Task<string?> ReadAsync(CancellationToken cancellationToken)
     {
         using var activity = ActivitySource.StartActivity("read hello row");
+        var started = Stopwatch.GetTimestamp();
         await using var connection = await OpenWithRetriesAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
@@ -25,13 +30,26 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
             LIMIT 1
             """,
             connection);
-        var message = await command.ExecuteScalarAsync(cancellationToken) as string;
-        activity?.SetTag("hello.found", message is not null);
-        return message;
+        // The query within what is left of the budget: a server that takes connections and then never answers (a
+        // stopped process, a lock held elsewhere) must not hold the worker longer than one that refuses them.
+        var budget = options.Value.ConnectRetryBudget;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromTicks(Math.Max((budget - Stopwatch.GetElapsedTime(started)).Ticks, s_minimumQueryTime.Ticks)));
+        try
+        {
+            var message = await command.ExecuteScalarAsync(bounded.Token) as string;
+            activity?.SetTag("hello.found", message is not null);
+            return message;
+        }
+        catch (OperationCanceledException ex) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new DatabaseNotAnsweringException(budget, ex);
+        }
     }
 
     /// <summary>A connection, retrying transient errors within <see cref="HelloOptions.ConnectRetryBudget"/>.</summary>
     /// <exception cref="DatabaseUnreachableException">The database stayed unreachable for the whole retry budget.</exception>
+    /// <exception cref="DatabaseNotAnsweringException">Nothing answered the attempts within the budget.</exception>
     internal async Task<NpgsqlConnection> OpenWithRetriesAsync(CancellationToken cancellationToken)
     {
         Exception? lastError = null;
@@ -59,6 +77,11 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
         {
             return await pipeline.ExecuteAsync(static async (source, token) => await source.OpenConnectionAsync(token), dataSource, cancellationToken);
         }
+        catch (TimeoutRejectedException ex) when (lastError is null or NpgsqlException { InnerException: TimeoutException })
+        {
+            // No attempt was refused or failed: each waited for an answer that never came.
+            throw new DatabaseNotAnsweringException(budget, ex);
+        }
         catch (TimeoutRejectedException ex)
         {
             throw new DatabaseUnreachableException(budget, lastError ?? ex);
@@ -72,6 +95,13 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
 /// <summary>The database did not answer within <see cref="HelloOptions.ConnectRetryBudget"/>; the inner exception is the last error.</summary>
 public sealed class DatabaseUnreachableException(TimeSpan budget, Exception lastError)
     : Exception($"No connection within {budget.TotalSeconds:0.#} s: {lastError.Message}", lastError)
+{
+    public TimeSpan Budget { get; } = budget;
+}
+
+/// <summary>Nothing answered the connection or the query within <see cref="HelloOptions.ConnectRetryBudget"/>: no refusal, no error.</summary>
+public sealed class DatabaseNotAnsweringException(TimeSpan budget, Exception cancellation)
+    : Exception($"No answer within {budget.TotalSeconds:0.#} s.", cancellation)
 {
     public TimeSpan Budget { get; } = budget;
 }

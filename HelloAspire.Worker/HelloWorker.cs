@@ -69,6 +69,11 @@ public sealed partial class HelloWorker(
             LogUnreachable(logger, target.Host, target.Port, target.Database, ex.Budget.TotalSeconds, ex.InnerException!.Message);
             return ExitCodes.DatabaseUnreachable;
         }
+        catch (DatabaseNotAnsweringException ex)
+        {
+            LogNotAnswering(logger, target.Host, target.Port, What, ex.Budget.TotalSeconds);
+            return ExitCodes.DatabaseNotAnswering;
+        }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {
             LogDatabaseMissing(logger, target.Database, target.Host, target.Port);
@@ -112,6 +117,9 @@ public sealed partial class HelloWorker(
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Could not reach database '{Database}' at {Host}:{Port} within the {BudgetSeconds} s retry budget (Hello:ConnectRetryBudget): {Error}. Fix: start the server, or correct the connection string.")]
     private static partial void LogUnreachable(ILogger logger, string? host, int port, string? database, double budgetSeconds, string error);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "Nothing answered at {Host}:{Port} while {What}, within the {BudgetSeconds} s budget (Hello:ConnectRetryBudget): no refusal and no error, only silence (a server that is stopped or stuck, or a network that drops the connection). Fix: check that the server runs and is not paused (its log; a process stopped with SIGSTOP: kill -CONT it), then run again.")]
+    private static partial void LogNotAnswering(ILogger logger, string? host, int port, string what, double budgetSeconds);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "The server at {Host}:{Port} rejected user '{Username}': {Error}. Fix: correct the password in ConnectionStrings:hello (deployed: the 'hello' parameter); for the app's own server, use the password the data was created with, or reset the data.")]
     private static partial void LogAuthenticationFailed(ILogger logger, string? username, string? host, int port, string error);

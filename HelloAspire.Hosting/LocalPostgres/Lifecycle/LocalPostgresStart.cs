@@ -144,9 +144,21 @@ internal sealed class LocalPostgresStart(
         CreateSocketDirectory();
         LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         account.CreatePrivateDirectory(data.PgData, names.DataDirectory);
-        var templatePassword = await InitializeAsync(password, cancellationToken);
-        await SeedAsync(password, templatePassword, cancellationToken);
-        PasswordVerifier.Write(data.PasswordVerifierFile, password);
+        try
+        {
+            var templatePassword = await InitializeAsync(password, cancellationToken);
+            await SeedAsync(password, templatePassword, cancellationToken);
+            PasswordVerifier.Write(data.PasswordVerifierFile, password);
+        }
+        catch (Exception ex) when (ex.Message.Contains(NoSpace, StringComparison.Ordinal))
+        {
+            // The half-made data would hold the space the next start needs; the marker stays, so that start begins again.
+            await LocalPostgresDataDirectory.DeleteServerTreeAsync(account, data.PgData, resourceLog, CancellationToken.None);
+            throw new LocalPostgresException(
+                $"The disk of '{data.Root}' is full: making the new data stopped ({FirstLine(ex.Message)}). The unfinished data was removed. " +
+                $"Fix: free space there (df -h '{data.Root}'), or set {names.DataDirectory} to a disk with room, then start again.", ex);
+        }
+
         File.Delete(data.InitializingMarker);
         if (server.Durable)
         {
@@ -156,6 +168,12 @@ internal sealed class LocalPostgresStart(
 
         Seeded = true;
     }
+
+    /// <summary>What a full disk makes every tool and .NET say (strerror(ENOSPC); the tools run with LC_ALL=C).</summary>
+    private const string NoSpace = "No space left on device";
+
+    private static string FirstLine(string message) =>
+        message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(line => line.Contains(NoSpace, StringComparison.Ordinal)) ?? message;
 
     /// <summary>The server's private socket folder, the server account's: made when missing (a kept one stays as it is).</summary>
     private void CreateSocketDirectory()
