@@ -288,20 +288,28 @@ internal sealed class LocalPostgresDataDirectory(string root, LocalPostgresSetti
     /// <summary>
     /// The step up to a fast shutdown for the app's own server on this data, if one runs: for a stop that DCP began
     /// with SIGTERM, which PostgreSQL takes as a "smart" shutdown that waits for every client to leave (DCP then kills
-    /// the server). Returns without waiting.
+    /// the server). The step up waits until the server has taken DCP's signal (its postmaster.pid says "stopping"):
+    /// a server that ended before DCP's signal reached it would fail DCP's stop ("process not found").
     /// </summary>
-    internal void HurryShutdown(ServerAccount account)
+    internal async Task HurryShutdownAsync(ServerAccount account, TimeSpan bound, CancellationToken cancellationToken)
     {
-        if (FindRunningServer(account) is { } running && IsTheAppsOwn(running))
+        if (FindRunningServer(account) is not { } running || !IsTheAppsOwn(running))
         {
-            try
-            {
-                ServerAccount.SignalFastShutdown(running.Pid);
-            }
-            catch (LocalPostgresException) when (!ServerProcesses.IsPostgresRunning(running.Pid))
-            {
-                // It finished its shutdown between the look and the signal.
-            }
+            return;
+        }
+
+        if (!await PostmasterPidFile.WaitUntilStoppingAsync(PidFile, running.Pid, bound, cancellationToken))
+        {
+            return; // it ended, or DCP has not signalled it: DCP's own stop goes on
+        }
+
+        try
+        {
+            ServerAccount.SignalFastShutdown(running.Pid);
+        }
+        catch (LocalPostgresException) when (!ServerProcesses.IsPostgresRunning(running.Pid))
+        {
+            // It finished its shutdown between the look and the signal.
         }
     }
 

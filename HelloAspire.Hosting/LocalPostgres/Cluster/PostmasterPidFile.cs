@@ -43,6 +43,26 @@ internal static class PostmasterPidFile
         }
     }
 
+    /// <summary>
+    /// Waits until the server <paramref name="pid"/> says "stopping" (it has taken a shutdown signal); false when it
+    /// ends first, or the bound passes.
+    /// </summary>
+    public static async Task<bool> WaitUntilStoppingAsync(string path, int pid, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + bound;
+        while (ServerProcesses.IsPostgresRunning(pid) && DateTimeOffset.UtcNow < deadline)
+        {
+            if (TryRead(path) is { Length: >= 8 } lines && lines[0].Trim() == pid.ToString(System.Globalization.CultureInfo.InvariantCulture) && lines[7].Trim() == "stopping")
+            {
+                return true;
+            }
+
+            await Task.Delay(s_pollInterval, cancellationToken);
+        }
+
+        return false;
+    }
+
     public static int? ReadPort(string path) =>
         TryRead(path) is { Length: >= 4 } lines && int.TryParse(lines[3], out var port) ? port : null;
 

@@ -21,6 +21,9 @@ internal sealed class LocalPostgresRuntime(
 {
     private static readonly TimeSpan s_stopWait = TimeSpan.FromSeconds(30);
 
+    // How long a stop DCP began may take to reach the server with its signal.
+    private static readonly TimeSpan s_shutdownSignalBound = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<LocalPostgresServerResource, ServerRun> _runs = new();
     private int _ended;
 
@@ -121,7 +124,7 @@ internal sealed class LocalPostgresRuntime(
                 var state = update.Snapshot.State?.Text;
                 if (state == KnownResourceStates.Stopping)
                 {
-                    server.Data.HurryShutdown(server.Account);
+                    _ = HurryShutdownAsync(server, stoppingToken);
                 }
                 else if (state is not null && KnownResourceStates.TerminalStates.Contains(state))
                 {
@@ -132,6 +135,23 @@ internal sealed class LocalPostgresRuntime(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // The AppHost is stopping.
+        }
+    }
+
+    /// <summary>Steps a stop DCP began up to a fast shutdown, beside the watch of the states; a failure is logged.</summary>
+    private async Task HurryShutdownAsync(LocalPostgresServerResource server, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await server.Data.HurryShutdownAsync(server.Account, s_shutdownSignalBound, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping: its own teardown ends the server.
+        }
+        catch (LocalPostgresException ex)
+        {
+            Log.FastShutdownFailed(resourceLogs.GetLogger(server), ex.Message);
         }
     }
 
