@@ -14,7 +14,7 @@ builder.ReadUserSecretsInEveryEnvironment();
 // Ctrl+C while a client still waits for postgres cancels Aspire's start: one line, not a stack trace.
 builder.LogStopDuringStartAsOneLine();
 
-// DCP killed or crashed under the app: one line and exit code 3 within seconds, instead of a hang that holds the data.
+// DCP killed or crashed under the app: one line and exit code 69 within seconds, instead of a hang that holds the data.
 builder.StopWhenOrchestratorEnds("Fix: run the AppHost again; if the orchestrator keeps ending, see docs/troubleshooting.md.");
 
 // A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.

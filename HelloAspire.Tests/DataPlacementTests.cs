@@ -91,8 +91,11 @@ public sealed class DataPlacementTests : IAsyncDisposable
         }
         finally
         {
+            // Not cancelled by the test's end: the mount must go whatever happened. Lazy: a process that still has a
+            // file open there (a backend ending) must not keep the test's mount.
             await StopServerAsync(data);
-            await RunAsync("umount", [data]);
+            using var umount = System.Diagnostics.Process.Start("umount", ["--lazy", data]);
+            await umount.WaitForExitAsync(CancellationToken.None);
         }
     }
 
@@ -108,7 +111,8 @@ public sealed class DataPlacementTests : IAsyncDisposable
         {
             using var server = System.Diagnostics.Process.GetProcessById(pid);
             server.Kill();
-            await server.WaitForExitAsync(Ct);
+            using var bounded = new CancellationTokenSource(HelloApp.ServerExitTimeout);
+            await server.WaitForExitAsync(bounded.Token);
         }
     }
 

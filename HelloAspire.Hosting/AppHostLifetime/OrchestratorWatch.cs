@@ -12,8 +12,11 @@ namespace Aspire.Hosting;
 /// </summary>
 public static partial class OrchestratorWatch
 {
-    /// <summary>The AppHost's exit code when its orchestrator ended under it.</summary>
-    public const int ExitCode = 3;
+    /// <summary>
+    /// The AppHost's exit code when its orchestrator ended under it: sysexits' EX_UNAVAILABLE, outside the small codes
+    /// a run-once AppHost passes on from its clients.
+    /// </summary>
+    public const int ExitCode = 69;
 
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_stopBound = TimeSpan.FromSeconds(5);
@@ -103,6 +106,11 @@ public static partial class OrchestratorWatch
         {
             // The AppHost is stopping.
         }
+        catch (Exception ex)
+        {
+            // Nothing awaits this task: a failure of the watch is said, not lost.
+            LogWatchFailed(logger, ex);
+        }
     }
 
     /// <summary>DCP's API server for this AppHost: <c>dcp start-apiserver … --monitor &lt;this process&gt;</c>.</summary>
@@ -127,9 +135,9 @@ public static partial class OrchestratorWatch
             var monitored = Array.IndexOf(arguments, "--monitor") is var at and >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : null;
             return arguments.Contains("start-apiserver") && monitored == Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false; // gone, or ended meanwhile
+            return false; // gone, ended meanwhile, or another user's process hidden by /proc's hidepid
         }
     }
 
@@ -139,4 +147,7 @@ public static partial class OrchestratorWatch
 
     [LoggerMessage(EventId = 803, Level = LogLevel.Debug, Message = "Aspire's orchestrator (DCP) was not found among the processes, so its end is not watched.")]
     private static partial void LogNotFound(ILogger logger);
+
+    [LoggerMessage(EventId = 804, Level = LogLevel.Warning, Message = "The watch on Aspire's orchestrator (DCP) failed, so its end is not watched.")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception);
 }

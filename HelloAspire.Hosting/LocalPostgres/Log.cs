@@ -50,7 +50,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 311, Level = LogLevel.Error, Message = "{Resource} cannot start: {Error}")]
     public static partial void ResourceStartFailed(ILogger logger, string resource, string error);
-
-    [LoggerMessage(EventId = 319, Level = LogLevel.Warning, Message = "The step up to a fast shutdown failed, so the server's stop waits for its clients: {Error}")]
-    public static partial void FastShutdownFailed(ILogger logger, string error);
 }

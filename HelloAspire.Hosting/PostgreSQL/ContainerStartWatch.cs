@@ -213,13 +213,21 @@ internal sealed partial class ContainerStartWatch(
     private async Task<string?> LastErrorLineAsync()
     {
         var deadline = DateTime.UtcNow + s_logReadBound;
+        string? lastLine = null;
         while (true)
         {
             var lines = await LastLinesAsync(deadline);
             var errors = lines.Where(l => l.Contains("Error:", StringComparison.Ordinal) || l.Contains("ERROR:", StringComparison.Ordinal) || l.Contains("FATAL:", StringComparison.Ordinal)).ToList();
-            if (errors.Count > 0 || DateTime.UtcNow >= deadline)
+            if (errors.Count > 0)
             {
-                return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors.LastOrDefault() ?? lines.LastOrDefault(l => l.Length > 0);
+                return errors.LastOrDefault(l => !ServerLogLine().IsMatch(l)) ?? errors[^1];
+            }
+
+            // A read cut short by the deadline may come back empty: the last line of an earlier read stands.
+            lastLine = lines.LastOrDefault(l => l.Length > 0) ?? lastLine;
+            if (DateTime.UtcNow + s_logReadInterval >= deadline)
+            {
+                return lastLine;
             }
 
             await Task.Delay(s_logReadInterval);

@@ -74,19 +74,23 @@ public sealed partial class ExecTrace : IDisposable
         {
             // What the program and its tracer were doing when the wait gave up: "t" is a stop for the tracer.
             var tree = ProcessTree(program);
-            var described = tree.Prepend(tracer.Id).Select(pid => (pid, description: DescribeProcess(pid))).ToList();
-            atTimeout = string.Join(Environment.NewLine, described.Select(p => $"process {p.pid}: {p.description}"));
-            if (described.Skip(1).Any(p => p.description.Contains(TracingStop, StringComparison.Ordinal)))
+            var first = StoppedForTracer(tree);
+            await Task.Delay(s_heldCheckInterval, CancellationToken.None);
+            var held = first.Intersect(StoppedForTracer(tree)).ToList();
+            atTimeout = string.Join(Environment.NewLine, tree.Prepend(tracer.Id).Select(pid => $"process {pid}: {DescribeProcess(pid)}"));
+            if (held.Count > 0)
             {
                 // strace now and then leaves threads stopped at a fork for good, in the full suite only. Without the
                 // tracer the program's later execve calls would fail (its seccomp filter stays), so the whole run ends
-                // here; its containers are the caller's to remove.
-                foreach (var pid in tree.Prepend(tracer.Id))
+                // here, the program first, then DCP's detached copy, then the tracer; its containers are the caller's
+                // to remove.
+                foreach (var pid in tree.Concat(OrchestratorsOf(program)).Append(tracer.Id))
                 {
                     KillProcess(pid);
                 }
 
-                throw new TracerHeldException($"strace held the traced program: threads stopped for the tracer when the wait ended.{Environment.NewLine}{atTimeout}");
+                throw new TracerHeldException(
+                    $"strace held the traced program: threads {string.Join(", ", held)} stayed stopped for the tracer when the wait ended.{Environment.NewLine}{atTimeout}");
             }
 
             throw;
@@ -104,8 +108,51 @@ public sealed partial class ExecTrace : IDisposable
             : throw new InvalidOperationException($"Process {program} has ended, but the trace has no line for its end.");
     }
 
-    // How DescribeProcess shows a thread stopped for its tracer (state "t", waiting in ptrace_stop).
-    private const string TracingStop = ") t wchan=ptrace_stop";
+    // A thread stops for the tracer at every fork and execve for a moment; held, it is still stopped a while later.
+    private static readonly TimeSpan s_heldCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The threads of these processes stopped for their tracer (state "t").</summary>
+    private static HashSet<string> StoppedForTracer(IEnumerable<int> processes) =>
+        [.. processes.SelectMany(pid => Directory.Exists($"/proc/{pid}/task") ? Directory.EnumerateDirectories($"/proc/{pid}/task") : [])
+            .Where(task => ThreadState(task) == 't')
+            .Select(Path.GetFileName)
+            .OfType<string>()];
+
+    private static char? ThreadState(string task)
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(task, "stat"));
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return null; // the thread ended meanwhile
+        }
+    }
+
+    /// <summary>DCP detaches from the AppHost it serves and monitors it: <c>dcp … --monitor &lt;pid&gt;</c>.</summary>
+    private static IEnumerable<int> OrchestratorsOf(int appHost)
+    {
+        var monitored = appHost.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string[] arguments;
+            try
+            {
+                arguments = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue; // not a process, or it ended meanwhile
+            }
+
+            if (arguments.Zip(arguments.Skip(1)).Contains(("--monitor", monitored)) && int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                yield return pid;
+            }
+        }
+    }
 
     private static void KillProcess(int pid)
     {

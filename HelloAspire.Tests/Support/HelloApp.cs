@@ -73,6 +73,30 @@ public static class HelloApp
         return ended.Snapshot;
     }
 
+    /// <summary>
+    /// The resource's log once it holds <paramref name="until"/> and has stopped growing, within
+    /// <see cref="LogCatchUpTimeout"/>: DCP hands over a container's own output (each of its streams apart) later than
+    /// the AppHost's lines about it.
+    /// </summary>
+    public static async Task<string> SettledLogsOfAsync(this DistributedApplication app, string resourceName, string until, CancellationToken cancellationToken)
+    {
+        using var bounded = Timeout(LogCatchUpTimeout, cancellationToken);
+        var previous = "";
+        while (true)
+        {
+            var log = await app.LogsOfAsync(resourceName, cancellationToken);
+            if ((log.Contains(until, StringComparison.Ordinal) && log == previous) || bounded.IsCancellationRequested)
+            {
+                return log;
+            }
+
+            previous = log;
+            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        }
+    }
+
+    public static readonly TimeSpan LogCatchUpTimeout = TimeSpan.FromSeconds(15);
+
     public static async Task<string> LogsOfAsync(this DistributedApplication app, string resourceName, CancellationToken cancellationToken)
     {
         var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);

@@ -90,7 +90,11 @@ public sealed class TestApps : IAsyncDisposable
         var app = await StartAsync(args, cancellationToken);
         var worker = await app.WaitForWorkerToEndAsync(cancellationToken);
         var hasServer = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r.Name == "postgres");
-        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), hasServer ? await app.LogsOfAsync("postgres", cancellationToken) : "");
+        // After a hello, the server's log is read once it holds the server's own start (a container's comes late).
+        var serverLog = !hasServer ? "" : worker.ExitCode == 0
+            ? await app.SettledLogsOfAsync("postgres", "database system is ready to accept connections", cancellationToken)
+            : await app.LogsOfAsync("postgres", cancellationToken);
+        var run = new HelloRun(worker, await app.LogsOfAsync("worker", cancellationToken), serverLog);
         await StopAsync(app, cancellationToken);
         return run;
     }

@@ -47,6 +47,19 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
     /// <summary>Copies the template into <paramref name="pgData"/> (an empty directory the server account owns), making it first if missing; returns the copy's password.</summary>
     public async Task<string> CopyToAsync(string pgData, ILogger log, CancellationToken cancellationToken)
     {
+        await MakeIfMissingAsync(log, cancellationToken);
+        await server.Account.RunNewDataStepAsync("/bin/cp", ["-a", $"{PgData}/.", pgData], $"Copying the template cluster '{Root}' failed", log, cancellationToken);
+        if (server.Durable)
+        {
+            await server.Account.RunNewDataStepAsync(server.Installation.InitDb, ["--sync-only", $"--pgdata={pgData}"], $"Syncing '{pgData}' to disk failed", log, cancellationToken);
+        }
+
+        return (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
+    }
+
+    /// <summary>Makes the template if it is missing: its own failures (its own disk, its own folder) are told apart from the copy's.</summary>
+    public async Task MakeIfMissingAsync(ILogger log, CancellationToken cancellationToken)
+    {
         try
         {
             await EnsureAsync(log, cancellationToken);
@@ -57,14 +70,6 @@ internal sealed class ClusterTemplate(string directory, LocalPostgresServerResou
                 $"Could not make the template cluster in '{directory}': {ex.Message} Fix: give the AppHost's user write access to it, " +
                 $"set {server.SettingNames.TemplateDirectory} to another directory, or {server.SettingNames.NoTemplate} to run initdb for each new data directory.", ex);
         }
-
-        await server.Account.RunNewDataStepAsync("/bin/cp", ["-a", $"{PgData}/.", pgData], $"Copying the template cluster '{Root}' failed", log, cancellationToken);
-        if (server.Durable)
-        {
-            await server.Account.RunNewDataStepAsync(server.Installation.InitDb, ["--sync-only", $"--pgdata={pgData}"], $"Syncing '{pgData}' to disk failed", log, cancellationToken);
-        }
-
-        return (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
     }
 
     private async Task EnsureAsync(ILogger log, CancellationToken cancellationToken)

@@ -291,6 +291,7 @@ internal sealed class LocalPostgresDataDirectory(string root, LocalPostgresSetti
     /// the server). The step up waits until the server has taken DCP's signal (its postmaster.pid says "stopping"):
     /// a server that ended before DCP's signal reached it would fail DCP's stop ("process not found").
     /// </summary>
+    /// <exception cref="LocalPostgresException">The server was not signalled: DCP's own stop goes on.</exception>
     internal async Task HurryShutdownAsync(ServerAccount account, TimeSpan bound, CancellationToken cancellationToken)
     {
         if (FindRunningServer(account) is not { } running || !IsTheAppsOwn(running))
@@ -300,7 +301,12 @@ internal sealed class LocalPostgresDataDirectory(string root, LocalPostgresSetti
 
         if (!await PostmasterPidFile.WaitUntilStoppingAsync(PidFile, running.Pid, bound, cancellationToken))
         {
-            return; // it ended, or DCP has not signalled it: DCP's own stop goes on
+            if (ServerProcesses.IsPostgresRunning(running.Pid))
+            {
+                throw new LocalPostgresException($"the server (process {running.Pid}) had not taken DCP's stop signal within {bound.TotalSeconds:0} s");
+            }
+
+            return; // it ended by itself
         }
 
         try

@@ -122,9 +122,9 @@ internal sealed class LocalPostgresRuntime(
                 }
 
                 var state = update.Snapshot.State?.Text;
-                if (state == KnownResourceStates.Stopping)
+                if (state == KnownResourceStates.Stopping && Interlocked.Exchange(ref run.HurryingShutdown, 1) == 0)
                 {
-                    _ = HurryShutdownAsync(server, stoppingToken);
+                    _ = HurryShutdownAsync(server, run, stoppingToken);
                 }
                 else if (state is not null && KnownResourceStates.TerminalStates.Contains(state))
                 {
@@ -139,7 +139,8 @@ internal sealed class LocalPostgresRuntime(
     }
 
     /// <summary>Steps a stop DCP began up to a fast shutdown, beside the watch of the states; a failure is logged.</summary>
-    private async Task HurryShutdownAsync(LocalPostgresServerResource server, CancellationToken stoppingToken)
+    /// <remarks>One at a time per server: DCP reports <c>Stopping</c> more than once for one stop.</remarks>
+    private async Task HurryShutdownAsync(LocalPostgresServerResource server, ServerRun run, CancellationToken stoppingToken)
     {
         try
         {
@@ -151,7 +152,11 @@ internal sealed class LocalPostgresRuntime(
         }
         catch (LocalPostgresException ex)
         {
-            Log.FastShutdownFailed(resourceLogs.GetLogger(server), ex.Message);
+            Log.ShutdownNotHurried(resourceLogs.GetLogger(server), ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref run.HurryingShutdown, 0);
         }
     }
 
@@ -192,5 +197,8 @@ internal sealed class LocalPostgresRuntime(
         public Task Preparation { get; set; } = Task.CompletedTask;
 
         public LocalPostgresStart? Current { get; set; }
+
+        /// <summary>1 while a step up to a fast shutdown is under way (a field, for <see cref="Interlocked"/>).</summary>
+        public int HurryingShutdown;
     }
 }

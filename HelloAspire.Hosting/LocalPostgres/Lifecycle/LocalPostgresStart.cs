@@ -141,22 +141,24 @@ internal sealed class LocalPostgresStart(
                 break;
         }
 
+        // The template first, outside the data's own steps: a full disk of the template's folder is its own error.
+        if (server.Template is { } template)
+        {
+            await template.MakeIfMissingAsync(resourceLog, cancellationToken);
+        }
+
         CreateSocketDirectory();
-        LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        account.CreatePrivateDirectory(data.PgData, names.DataDirectory);
         try
         {
+            LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            account.CreatePrivateDirectory(data.PgData, names.DataDirectory);
             var templatePassword = await InitializeAsync(password, cancellationToken);
             await SeedAsync(password, templatePassword, cancellationToken);
             PasswordVerifier.Write(data.PasswordVerifierFile, password);
         }
         catch (Exception ex) when (ex.Message.Contains(NoSpace, StringComparison.Ordinal))
         {
-            // The half-made data would hold the space the next start needs; the marker stays, so that start begins again.
-            await LocalPostgresDataDirectory.DeleteServerTreeAsync(account, data.PgData, resourceLog, CancellationToken.None);
-            throw new LocalPostgresException(
-                $"The disk of '{data.Root}' is full: making the new data stopped ({FirstLine(ex.Message)}). The unfinished data was removed. " +
-                $"Fix: free space there (df -h '{data.Root}'), or set {names.DataDirectory} to a disk with room, then start again.", ex);
+            throw await DiskFullAsync(ex);
         }
 
         File.Delete(data.InitializingMarker);
@@ -167,6 +169,28 @@ internal sealed class LocalPostgresStart(
         }
 
         Seeded = true;
+    }
+
+    /// <summary>
+    /// The data's disk filled while the new data was made: the half-made data would hold the space the next start needs,
+    /// so it goes; the marker stays (when it could be written), so that start begins again.
+    /// </summary>
+    private async Task<LocalPostgresException> DiskFullAsync(Exception full)
+    {
+        var data = server.Data;
+        var cleanup = "The unfinished data was removed.";
+        try
+        {
+            await LocalPostgresDataDirectory.DeleteServerTreeAsync(server.Account, data.PgData, resourceLog, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is LocalPostgresException or IOException or UnauthorizedAccessException)
+        {
+            cleanup = $"The unfinished data in '{data.PgData}' could not be removed ({ex.Message}); the next start removes it.";
+        }
+
+        return new LocalPostgresException(
+            $"The disk of '{data.Root}' is full: making the new data stopped ({FirstLine(full.Message)}). {cleanup} " +
+            $"Fix: free space there (df -h '{data.Root}'), or set {server.SettingNames.DataDirectory} to a disk with room, then start again.", full);
     }
 
     /// <summary>What a full disk makes every tool and .NET say (strerror(ENOSPC); the tools run with LC_ALL=C).</summary>
