@@ -40,7 +40,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         await ServerCommands.ExecuteAsync(app, "worker", KnownResourceCommands.StartCommand, Ct);
         var restarted = await app.WaitForWorkerToFinishAgainAsync(second, Ct);
         var restartedWorkerLog = await app.LogsOfAsync("worker", Ct);
-        var secondPostgresLog = await app.LogsOfAsync("postgres", Ct);
+        var secondPostgresLog = await app.SettledLogsOfAsync("postgres", "Skipping initialization", Ct);
         await _apps.StopAsync(app, Ct);
 
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the reset.

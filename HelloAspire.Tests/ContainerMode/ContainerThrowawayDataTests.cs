@@ -25,7 +25,7 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         var nodeClient = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
         var workerLog = await app.LogsOfAsync("worker", Ct);
         var nodeClientLog = await app.LogsOfAsync("node-client", Ct);
-        var postgresLog = await app.LogsOfAsync("postgres", Ct);
+        var postgresLog = await app.SettledLogsOfAsync("postgres", "running /docker-entrypoint-initdb.d/01-hello.sql", Ct);
         var container = _container.ContainerOf(app);
         var mounts = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}};{{end}}", container], Ct);
         var tmpfs = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{json .HostConfig.Tmpfs}}", container], Ct);
