@@ -3,7 +3,7 @@ using HelloAspire.Tests.Support;
 namespace HelloAspire.Tests;
 
 /// <summary>
-/// Every program a whole local run starts, however briefly, seen in a trace (container mode's:
+/// Every program a whole local run starts, however briefly, seen in a trace (container mode's runtime commands:
 /// <see cref="ContainerMode.ContainerPasswordTests"/>). With the Node.js client, so in its collection.
 /// </summary>
 [Collection(NodeClientRuns.Name)]
