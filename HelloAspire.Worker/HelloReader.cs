@@ -11,6 +11,9 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
 {
     public static readonly ActivitySource ActivitySource = new("HelloAspire.Worker");
 
+    // How long the check whether anything takes connections may take.
+    private static readonly TimeSpan s_connectProbeTime = TimeSpan.FromSeconds(1);
+
     // A connection that took the whole budget still gets this long for its query.
     private static readonly TimeSpan s_minimumQueryTime = TimeSpan.FromSeconds(2);
 
@@ -79,12 +82,40 @@ public sealed partial class HelloReader(NpgsqlDataSource dataSource, IOptions<He
         }
         catch (TimeoutRejectedException ex) when (lastError is null or NpgsqlException { InnerException: TimeoutException })
         {
-            // No attempt was refused or failed: each waited for an answer that never came.
-            throw new DatabaseNotAnsweringException(budget, ex);
+            // No attempt was refused or failed within the budget: either something takes connections and says nothing
+            // (a stopped server), or the attempts were slow (a short budget on a busy machine). A plain TCP connect
+            // tells them apart.
+            throw await TakesConnectionsAsync(cancellationToken)
+                ? new DatabaseNotAnsweringException(budget, ex)
+                : new DatabaseUnreachableException(budget, lastError ?? ex);
         }
         catch (TimeoutRejectedException ex)
         {
             throw new DatabaseUnreachableException(budget, lastError ?? ex);
+        }
+    }
+
+    /// <summary>Whether the server's first host takes a TCP connection within a moment.</summary>
+    private async Task<bool> TakesConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        var host = settings.Host?.Split(',')[0].Trim();
+        if (string.IsNullOrEmpty(host) || host.StartsWith('/'))
+        {
+            return false; // a unix socket: nothing to tell apart here
+        }
+
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(s_connectProbeTime);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(host, settings.Port, bounded.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
