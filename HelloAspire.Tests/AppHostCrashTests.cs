@@ -66,7 +66,7 @@ public sealed class AppHostCrashTests : IAsyncDisposable
         {
             await console.WaitForWorkerToEndAsync(timeout.Token);
             server = HelloApp.PostmasterPid(_apps.Data.Path)!.Value;
-            var orchestrator = Assert.Single(Processes(), p => p.Comm == "dcp" && p.Arguments.Contains("start-apiserver") && Monitors(p.Arguments, appHost.Id));
+            var orchestrator = Assert.Single(Processes(), p => OrchestratorProcesses.Serves(p.Pid, appHost.Id, apiServerOnly: true));
             using (var kill = Process.Start("kill", ["-KILL", orchestrator.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync(ct);
@@ -134,7 +134,7 @@ public sealed class AppHostCrashTests : IAsyncDisposable
     {
         var processes = Processes();
         var tree = new List<int> { root };
-        var orchestrators = processes.Where(p => p.Comm == "dcp" && Monitors(p.Arguments, root)).ToList();
+        var orchestrators = processes.Where(p => OrchestratorProcesses.Serves(p.Pid, root)).ToList();
         tree.AddRange(orchestrators.Select(p => p.Pid));
         for (var i = 0; i < tree.Count; i++)
         {
@@ -161,10 +161,6 @@ public sealed class AppHostCrashTests : IAsyncDisposable
             .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
                 Parent: int.Parse(p.Stat[(p.Stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
                 p.Arguments))];
-
-    /// <summary>DCP detaches from its AppHost and watches it instead: <c>dcp … --monitor &lt;pid&gt;</c>.</summary>
-    private static bool Monitors(string[] arguments, int appHost) =>
-        arguments.Zip(arguments.Skip(1)).Contains(("--monitor", appHost.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>A killed DCP leaves its temporary folder (its kubeconfig's) behind.</summary>
     private static void DeleteKubeconfigFolder(string[] arguments)

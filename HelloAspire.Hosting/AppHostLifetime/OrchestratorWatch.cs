@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Hosting;
 
 namespace Aspire.Hosting;
@@ -113,33 +112,11 @@ public static partial class OrchestratorWatch
         }
     }
 
-    /// <summary>DCP's API server for this AppHost: <c>dcp start-apiserver … --monitor &lt;this process&gt;</c>.</summary>
-    private static int? FindOrchestrator()
-    {
-        foreach (var process in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(process), out var pid) && IsOrchestrator(pid))
-            {
-                return pid;
-            }
-        }
+    /// <summary>DCP's API server for this AppHost.</summary>
+    private static int? FindOrchestrator() =>
+        OrchestratorProcesses.Of(Environment.ProcessId, apiServerOnly: true).Select(pid => (int?)pid).FirstOrDefault();
 
-        return null;
-    }
-
-    private static bool IsOrchestrator(int pid)
-    {
-        try
-        {
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            var monitored = Array.IndexOf(arguments, "--monitor") is var at and >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : null;
-            return arguments.Contains("start-apiserver") && monitored == Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false; // gone, ended meanwhile, or another user's process hidden by /proc's hidepid
-        }
-    }
+    private static bool IsOrchestrator(int pid) => OrchestratorProcesses.Serves(pid, Environment.ProcessId, apiServerOnly: true);
 
     [LoggerMessage(EventId = 802, Level = LogLevel.Error,
         Message = "Aspire's orchestrator (DCP, process {Pid}) ended while the AppHost ran, so nothing can start, stop or watch the resources any more: the AppHost stops its servers and exits; the data is safe. {Fix}")]

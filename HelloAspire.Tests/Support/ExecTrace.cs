@@ -84,7 +84,7 @@ public sealed partial class ExecTrace : IDisposable
                 // tracer the program's later execve calls would fail (its seccomp filter stays), so the whole run ends
                 // here, the program first, then DCP's detached copy, then the tracer; its containers are the caller's
                 // to remove.
-                foreach (var pid in tree.Concat(OrchestratorsOf(program)).Append(tracer.Id))
+                foreach (var pid in tree.Concat(OrchestratorProcesses.Of(program)).Append(tracer.Id))
                 {
                     KillProcess(pid);
                 }
@@ -128,29 +128,6 @@ public sealed partial class ExecTrace : IDisposable
         catch (IOException)
         {
             return null; // the thread ended meanwhile
-        }
-    }
-
-    /// <summary>DCP detaches from the AppHost it serves and monitors it: <c>dcp … --monitor &lt;pid&gt;</c>.</summary>
-    private static IEnumerable<int> OrchestratorsOf(int appHost)
-    {
-        var monitored = appHost.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            string[] arguments;
-            try
-            {
-                arguments = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                continue; // not a process, or it ended meanwhile
-            }
-
-            if (arguments.Zip(arguments.Skip(1)).Contains(("--monitor", monitored)) && int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                yield return pid;
-            }
         }
     }
 
