@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time-to-hello benchmark: HelloAspire's AppHost against an empty Aspire app and the bare PostgreSQL floor, in one run.
 
-    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only]
+    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only] [--debug-only]
 
 Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/.empty-aspire-app: the
 same Aspire packages and service defaults, a worker that logs a line and exits; and against the floor), the peak
@@ -15,6 +15,7 @@ run moves both sides of a ratio alike. Needs what ./test.sh installs; builds Rel
 import argparse
 import atexit
 import glob
+import json
 import os
 import pwd
 import re
@@ -193,10 +194,16 @@ def tree_rss_kib(pid):
     return total
 
 
-def launch(project, arguments, expected, environment=None, lines=None):
+def launch(project, arguments, expected, environment=None, lines=None, configuration="Release", direct=False):
     """An AppHost as a user launches it (dotnet run, default profile, no build), until it exits with its clients.
-    With a list in lines, each console line is added to it with its time since the launch."""
-    cmd = ["dotnet", "run", "--project", project, "--configuration", "Release", "--no-build", "--", "--RunOnce=true", *arguments]
+    With a list in lines, each console line is added to it with its time since the launch. With direct, the AppHost's
+    own program is started with what dotnet run would give it (the launch profile), to show what dotnet run costs."""
+    if direct:
+        name = os.path.basename(project)
+        cmd = [os.path.join(project, "bin", configuration, "net10.0", name), "--RunOnce=true", *arguments]
+        environment = dict(environment or os.environ, **launch_profile(project))
+    else:
+        cmd = ["dotnet", "run", "--project", project, "--configuration", configuration, "--no-build", "--", "--RunOnce=true", *arguments]
     peak = [0]
     started = time.perf_counter()
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -224,19 +231,28 @@ def launch(project, arguments, expected, environment=None, lines=None):
     return elapsed, peak[0]
 
 
-def apphost(data_directory, *settings, environment=None, lines=None):
+def launch_profile(project):
+    """What dotnet run gives an AppHost from its default (first) launch profile: its variables and its URLs."""
+    with open(os.path.join(project, "Properties", "launchSettings.json")) as f:
+        name, profile = next(iter(json.load(f)["profiles"].items()))
+    return dict(profile.get("environmentVariables", {}), ASPNETCORE_URLS=profile["applicationUrl"], DOTNET_LAUNCH_PROFILE=name,
+                DOTNET_ENVIRONMENT="Development", ASPNETCORE_ENVIRONMENT="Development")
+
+
+def apphost(data_directory, *settings, environment=None, lines=None, configuration="Release", direct=False):
     """HelloAspire's AppHost on the given data, the Node.js client off: the same one worker as the empty Aspire app."""
     return launch(APPHOST, [f"--Postgres:DataDirectory={data_directory}", "--NodeClient:Enabled=false", *settings], "Hello world",
-                  dict(os.environ, **(environment or {})), lines)
+                  dict(os.environ, **(environment or {})), lines, configuration, direct)
 
 
 def empty_app(environment=None):
-    """The empty Aspire app: the anchor of the cold and warm ratios."""
+    """The empty Aspire app, Release: the anchor of the cold and warm ratios, the Debug rows' too."""
     return launch(EMPTY_APPHOST, [], "Hello from the empty Aspire app", environment)
 
 
-def app_cold(*settings, environment=None, lines=None):
-    return apphost(os.path.join(new_root_deleted_at_exit(), "data"), *settings, environment=environment, lines=lines)
+def app_cold(*settings, environment=None, lines=None, configuration="Release"):
+    return apphost(os.path.join(new_root_deleted_at_exit(), "data"), *settings, environment=environment, lines=lines,
+                   configuration=configuration)
 
 
 # Aspire's resource events (state changes, health) at Debug, for the timeline of one cold start.
@@ -340,10 +356,12 @@ def measure_warm(runs, results, no_cert):
         apphost(os.path.join(persistent, "data"), *persistent_settings)
         measure(runs, [("floor-warm", lambda: floor_warm(warm_floor)), ("warm", lambda: apphost(os.path.join(kept, "data"))),
                        ("empty app (warm)", empty_app),
+                       ("warm, Debug", lambda: apphost(os.path.join(kept, "data"), configuration="Debug")),
                        ("warm, kept running", lambda: apphost(os.path.join(persistent, "data"), *persistent_settings)),
                        ("warm, no dev cert", lambda: apphost(os.path.join(kept, "data"), environment=no_cert))], results)
         saved = statistics.median(a - b for a, b in zip(results["warm"][0], results["warm, kept running"][0]))
-        print(f"  warm / empty app = {ratio(results, 'warm', 'empty app (warm)'):.2f}   (target <= 1.05)")
+        print(f"  warm / empty app = {ratio(results, 'warm', 'empty app (warm)'):.2f}   (target <= 1.05); "
+              f"warm, Debug / empty app = {ratio(results, 'warm, Debug', 'empty app (warm)'):.2f}   (target <= 1.10)")
         print(f"  warm, kept running / empty app = {ratio(results, 'warm, kept running', 'empty app (warm)'):.2f}; "
               f"the kept-running server saves {saved:.2f} s of a warm start (median of same-round differences)")
     finally:
@@ -358,7 +376,10 @@ def first_ever(results):
     no .NET first-run sentinel, no template cluster) and new data, each app once. Only the packages are shared (NUGET_PACKAGES): they are
     what the build made, not a cache of a run. The OS page cache cannot be dropped here, so files are warm in memory."""
     packages = os.environ.get("NUGET_PACKAGES") or os.path.expanduser("~/.nuget/packages")
-    for name, action in (("first-ever cold", lambda env: app_cold(f"--Postgres:TemplateDirectory={env['HOME']}/templates", environment=env)),
+    def first_cold(configuration):
+        return lambda env: app_cold(f"--Postgres:TemplateDirectory={env['HOME']}/templates", environment=env, configuration=configuration)
+
+    for name, action in (("first-ever cold", first_cold("Release")), ("first-ever cold, Debug", first_cold("Debug")),
                          ("first-ever empty app", empty_app)):
         home = tempfile.mkdtemp(prefix="helloaspire-bench-home-")
         os.chmod(home, 0o711)  # the server account reaches the template cluster made in it
@@ -432,6 +453,46 @@ def suite_rows():
     shutil.rmtree(results_dir)
 
 
+def dotnet_build(project, configuration):
+    return subprocess.run(["dotnet", "build", project, "-c", configuration, "--nologo", "-clp:ErrorsOnly"], capture_output=True, text=True)
+
+
+def incremental_build(edited):
+    """The Debug build that `dotnet run` makes after an edit (the edited file touched, if any): the AppHost built."""
+    if edited:
+        os.utime(edited)
+    started = time.perf_counter()
+    build = dotnet_build(APPHOST, "Debug")
+    if build.returncode != 0:
+        sys.exit(f"error: the Debug build failed (exit {build.returncode}):\n{build.stdout[-4000:]}")
+    return time.perf_counter() - started, None
+
+
+def debug_rows(runs, results):
+    """What the README's `dotnet run` (Debug) costs against the Release build and the empty app, what dotnet run itself
+    adds, and the Debug inner loop's incremental builds."""
+    kept = new_root()
+    data = os.path.join(kept, "data")
+    try:
+        apphost(data, configuration="Debug")
+        measure(runs, [("cold", app_cold), ("cold, Debug", lambda: app_cold(configuration="Debug")), ("empty app", empty_app),
+                       ("warm", lambda: apphost(data)), ("warm, Debug", lambda: apphost(data, configuration="Debug")),
+                       ("warm, Debug, direct", lambda: apphost(data, configuration="Debug", direct=True)),
+                       ("empty app (warm)", empty_app)], results)
+    finally:
+        shutil.rmtree(kept)
+    print(f"  cold, Debug / empty app = {ratio(results, 'cold, Debug', 'empty app'):.2f}   (target <= 1.20); "
+          f"cold, Debug / cold = {ratio(results, 'cold, Debug', 'cold'):.2f}")
+    print(f"  warm, Debug / empty app = {ratio(results, 'warm, Debug', 'empty app (warm)'):.2f}   (target <= 1.10); "
+          f"warm, Debug / warm = {ratio(results, 'warm, Debug', 'warm'):.2f}")
+    saved = statistics.median(a - b for a, b in zip(results["warm, Debug"][0], results["warm, Debug, direct"][0]))
+    print(f"  dotnet run's own cost before the AppHost starts (warm, Debug - its program started directly, same round): {saved:.2f} s")
+    print("\n  the Debug inner loop: `dotnet build HelloAspire.AppHost -c Debug` after an edit (the file touched)")
+    measure(runs, [("build, no edit", lambda: incremental_build(None)),
+                   ("build, worker edit", lambda: incremental_build(os.path.join(ROOT, "HelloAspire.Worker", "HelloWorker.cs"))),
+                   ("build, AppHost edit", lambda: incremental_build(os.path.join(APPHOST, "AppHost.cs")))], results)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -439,13 +500,15 @@ def main():
     parser.add_argument("--skip-suite", action="store_true")
     parser.add_argument("--warm-only", action="store_true", help="only the warm rows, with and without the kept-running server")
     parser.add_argument("--suite-only", action="store_true", help="only the test suite's rows")
+    parser.add_argument("--debug-only", action="store_true",
+                        help="only the Debug rows (the README's dotnet run), against Release and the empty app, and the Debug inner loop's builds")
     args = parser.parse_args()
 
-    print("Building (Release, not timed) ...", flush=True)
-    for project in (os.path.join(ROOT, "HelloAspire.sln"), EMPTY_APPHOST):
-        build = subprocess.run(["dotnet", "build", project, "-c", "Release", "--nologo", "-clp:ErrorsOnly"], capture_output=True, text=True)
+    print("Building (Release, and HelloAspire's AppHost in Debug; not timed) ...", flush=True)
+    for project, configuration in ((os.path.join(ROOT, "HelloAspire.sln"), "Release"), (EMPTY_APPHOST, "Release"), (APPHOST, "Debug")):
+        build = dotnet_build(project, configuration)
         if build.returncode != 0:
-            sys.exit(f"error: the Release build of {project} failed (exit {build.returncode}); fix it first:\n{build.stdout[-4000:]}{build.stderr[-2000:]}")
+            sys.exit(f"error: the {configuration} build of {project} failed (exit {build.returncode}); fix it first:\n{build.stdout[-4000:]}{build.stderr[-2000:]}")
     ensure_dev_certificate()
     print(f"PostgreSQL binaries: {BIN}; {os.cpu_count()} cores; running as {'root' if AS_ROOT else 'a user'}; trusted dev certificate for DCP")
     results = {}
@@ -456,8 +519,12 @@ def main():
     if args.suite_only:
         suite_rows()
         return
+    if args.debug_only:
+        debug_rows(args.runs, results)
+        return
     app_cold()  # makes the template cluster, if this machine has none yet (not timed)
     measure(args.runs, [("floor-cold", floor_cold), ("cold", app_cold), ("empty app", empty_app),
+                        ("cold, Debug", lambda: app_cold(configuration="Debug")),
                         ("cold, initdb", lambda: app_cold("--Postgres:InitTemplate=false")),
                         ("cold, no dev cert", lambda: app_cold(environment=no_cert))], results)
     saved = statistics.median(a - b for a, b in zip(results["cold, initdb"][0], results["cold"][0]))
@@ -469,6 +536,8 @@ def main():
     print("\n  ratios: the median of the ratios of the runs made in the same round")
     print(f"  cold / empty app = {ratio(results, 'cold', 'empty app'):.2f}   (target <= 1.10); "
           f"warm / empty app = {ratio(results, 'warm', 'empty app (warm)'):.2f}   (target <= 1.05)")
+    print(f"  Debug (dotnet run's own build, the README's command): cold, Debug / empty app = {ratio(results, 'cold, Debug', 'empty app'):.2f}"
+          f"   (target <= 1.20); warm, Debug / empty app = {ratio(results, 'warm, Debug', 'empty app (warm)'):.2f}   (target <= 1.10)")
     print(f"  cold / floor-cold = {ratio(results, 'cold', 'floor-cold'):.2f}   (the old target, 2.5)")
     print(f"  warm / floor-warm = {ratio(results, 'warm', 'floor-warm'):.2f}   (the old target, 4)")
     print(f"  without the dev certificate (DCP makes its own TLS key at each start): cold / floor-cold = "
