@@ -155,7 +155,7 @@ public sealed class AppHostCrashTests : IAsyncDisposable
         [.. Directory.EnumerateDirectories("/proc")
             .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
             .Where(pid => pid > 0)
-            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat"), Arguments: ReadOrEmpty($"/proc/{pid}/cmdline").Split('\0')))
+            .Select(pid => (Pid: pid, Stat: ReadOrEmpty($"/proc/{pid}/stat"), Arguments: OrchestratorProcesses.ArgumentsOf(pid)))
             .Where(p => p.Stat.Length > 0)
             // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
             .Select(p => (p.Pid, Comm: p.Stat[(p.Stat.IndexOf('(', StringComparison.Ordinal) + 1)..p.Stat.LastIndexOf(')')],
