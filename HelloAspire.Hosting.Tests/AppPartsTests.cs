@@ -6,10 +6,10 @@ public sealed class AppPartsTests : IDisposable
     private readonly Bare.Folder _folder = new();
 
     [Fact]
-    public void ADatabaseTheAppSeedsGetsNoSeedingStep()
+    public void ADatabaseItsAppHostSeedsGetsNoSeedingStep()
     {
         var builder = Bare.Builder();
-        var hello = builder.AddLocalPostgres("postgres", new PostgresInstallation(_folder.Path), _folder.Combine("data")).AddDatabase("hello");
+        var hello = builder.AddLocalPostgres("postgres", new PostgresInstallation(_folder.Path), _folder.Combine("data")).AddDatabase("hello").WithSeedScripts(_folder.Path);
 
         Assert.Null(builder.AddSeedStep<SomeProject>("seed", hello, seedExternalServer: true));
     }

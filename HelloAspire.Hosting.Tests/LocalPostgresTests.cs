@@ -120,7 +120,6 @@ public sealed class LocalPostgresTests : IDisposable
         Assert.Throws<ArgumentNullException>("installation", () => builder.AddLocalPostgres("postgres", null!, Data));
         Assert.Throws<ArgumentException>("dataDirectory", () => builder.AddLocalPostgres("postgres", Installation, ""));
         Assert.Throws<ArgumentException>("name", () => builder.AddLocalPostgres("postgres", Installation, Data).AddDatabase(""));
-        Assert.Throws<ArgumentException>("directory", () => builder.AddLocalPostgres("postgres2", Installation, _folder.Combine("data2")).WithInitFiles(""));
     }
 
     [Fact]
@@ -162,18 +161,6 @@ public sealed class LocalPostgresTests : IDisposable
         var server = Bare.PublishingBuilder(_folder.Path).AddLocalPostgres("postgres", Installation, Data);
 
         Assert.Equal("postgres", server.Resource.Name);
-    }
-
-    [Fact]
-    public void AMissingSeedDirectoryNamesTheSettingThatPointsAtIt()
-    {
-        var names = new LocalPostgresSettingNames { SeedDirectory = "Postgres:SeedDirectory" };
-        var server = Bare.Builder().AddLocalPostgres("postgres", Installation, Data, settingNames: names);
-        var missing = _folder.Combine("no-seed");
-
-        var error = Assert.Throws<LocalPostgresException>(() => server.WithInitFiles(missing));
-
-        Assert.Equal($"The seed directory '{missing}' does not exist. Fix: create it, or point Postgres:SeedDirectory at the folder that holds the init scripts.", error.Message);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class PostgresContainerTests : IDisposable
 
         Assert.Throws<ArgumentException>("name", () => server.AddSeededDatabase(""));
         Assert.Throws<ArgumentNullException>("runtimeName", () => server.WithResettableDataVolume(null!));
-        Assert.Throws<ArgumentException>("imageFix", () => server.WithStartFailureReport(() => "podman", null, _folder.Path, "", stopAppHostOnFailure: false));
+        Assert.Throws<ArgumentException>("imageFix", () => server.WithStartFailureReport(() => "podman", null, "", stopAppHostOnFailure: false));
     }
 
     private static List<object> Arguments(ContainerRuntimeArgsCallbackAnnotation annotation)

@@ -25,7 +25,8 @@ public sealed class AppModelTests
         Assert.False(environment.ContainsKey("POSTGRES_PASSWORD"), "POSTGRES_PASSWORD would put the password on podman's command line");
         Assert.Equal("/run/secrets/postgres-password", environment["POSTGRES_PASSWORD_FILE"]);
         var files = server.Annotations.OfType<ContainerFileSystemCallbackAnnotation>().ToDictionary(a => a.DestinationPath);
-        Assert.Equal(["/docker-entrypoint-initdb.d", "/run/secrets"], files.Keys.Order(StringComparer.Ordinal));
+        // No /docker-entrypoint-initdb.d: the AppHost seeds the database on every start (SeedScripts), new data or kept.
+        Assert.Equal(["/run/secrets"], files.Keys.Order(StringComparer.Ordinal));
         var passwordFile = Assert.IsType<ContainerFile>(Assert.Single(await files["/run/secrets"].Callback(new() { Model = server, Services = builder.Services.BuildServiceProvider() }, Ct)));
         Assert.Equal(("postgres-password", 999, UnixFileMode.UserRead), (passwordFile.Name, passwordFile.Owner, passwordFile.Mode));
         Assert.Equal(await server.PasswordParameter.GetValueAsync(Ct), passwordFile.Contents);
@@ -74,7 +75,6 @@ public sealed class AppModelTests
 
         var server = builder.Resource<LocalPostgresServerResource>("postgres");
         Assert.Equal(data.Path, server.Data.Root);
-        Assert.EndsWith("01-hello.sql", Assert.Single(Directory.GetFiles(server.InitFilesDirectory!)));
         Assert.True(server.Durable, "kept data must keep fsync on");
 
         var arguments = await AppModel.ArgumentsAsync(server);
@@ -95,6 +95,8 @@ public sealed class AppModelTests
         var database = builder.Resource<LocalPostgresDatabaseResource>("hello");
         Assert.Equal("hello", database.DatabaseName);
         Assert.Equal("hello", server.InitDatabaseName);
+        Assert.EndsWith("01-hello.sql", Assert.Single(Directory.GetFiles(Assert.Single(database.Annotations.OfType<SeedScriptsAnnotation>()).Directory)));
+
         await AssertWorkerReferencesAndWaitsForAsync(builder, database);
     }
 

@@ -18,7 +18,7 @@ public sealed class EndToEndTests : IAsyncDisposable
         Assert.Equal(0, run.Worker.ExitCode);
         Assert.Contains("Hello world", run.WorkerLog);
         Assert.Contains("Created database \"hello\".", run.PostgresLog);
-        Assert.Contains("Seed: running 01-hello.sql in database hello.", run.PostgresLog);
+        Assert.Contains("Seed: applied 01-hello.sql.", run.PostgresLog);
         Assert.Null(HelloApp.PostmasterPid(_apps.Data.Path));
 
         // Started from its build output, not through `dotnet run` (ProjectLaunch/), as the dashboard shows.
@@ -42,13 +42,14 @@ public sealed class EndToEndTests : IAsyncDisposable
         var rows = await CountHelloRowsAsync(second, ct);
         await _apps.StopAsync(second, ct);
 
-        // New data gets every declared database from the private init server, before the seed and the real start.
-        var seeding = firstLog.IndexOf("Seed: running", StringComparison.Ordinal);
+        // New data gets every declared database from the private init server, before the real start and the seed.
+        var seeding = firstLog.IndexOf("Seed: applied 01-hello.sql.", StringComparison.Ordinal);
         Assert.InRange(firstLog.IndexOf("Created database \"inventory\".", StringComparison.Ordinal), 0, seeding);
         Assert.Equal(0, worker.ExitCode);
         Assert.Contains("Hello world", workerLog);
         Assert.Contains("Using the kept data", postgresLog);
-        Assert.DoesNotContain("Seed: running", postgresLog);
+        Assert.Contains("Seed: 01-hello.sql was applied before; nothing to do.", postgresLog);
+        Assert.DoesNotContain("Seed: applied", postgresLog);
         Assert.Equal(["Created database \"reports\"."], Regex.Matches(postgresLog, @"Created database ""[^""]+""\.").Select(m => m.Value));
         Assert.Equal(1, rows);
     }
@@ -61,7 +62,7 @@ public sealed class EndToEndTests : IAsyncDisposable
         var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, "--Postgres:InitTemplate=false"), ct);
         await app.WaitForWorkerToEndAsync(ct);
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, ct);
-        var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "Seeded this start"), timeout.Token);
+        var server = await app.ResourceNotifications.WaitForResourceAsync("postgres", e => e.Snapshot.Properties.Any(p => p.Name == "New data this start"), timeout.Token);
         var postgresLog = await app.LogsOfAsync("postgres", ct);
         await _apps.StopAsync(app, ct);
 
@@ -69,7 +70,7 @@ public sealed class EndToEndTests : IAsyncDisposable
         var properties = server.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(_apps.Data.Path, properties["Data directory"]);
         Assert.Equal(File.ReadAllText(_apps.Data.Combine("pgdata", "PG_VERSION")).Trim(), properties["PostgreSQL version"]);
-        Assert.Equal(true, properties["Seeded this start"]);
+        Assert.Equal(true, properties["New data this start"]);
         Assert.Contains($"Initialized a new data directory in {_apps.Data.Combine("pgdata")} in ", postgresLog);
 
         var rules = File.ReadAllLines(_apps.Data.Combine("pgdata", "pg_hba.conf"))

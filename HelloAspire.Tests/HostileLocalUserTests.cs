@@ -76,7 +76,7 @@ public sealed class HostileLocalUserTests : IAsyncDisposable
         var canary = _elsewhere.Combine("root-only.conf");
         await File.WriteAllTextAsync(canary, "root's own file", Ct);
         var before = await DirectorySnapshot.OfAsync(_elsewhere.Path, Ct);
-        string[] names = ["apphost.json", "apphost.lock", "initializing", "password.verifier", "initdb.pwfile", "seed-script.sh", "local-postgres.marker"];
+        string[] names = ["apphost.json", "apphost.lock", "initializing", "password.verifier", "initdb.pwfile", "local-postgres.marker"];
         var plantedBeside = new List<string>();
         foreach (var name in names)
         {
@@ -148,24 +148,6 @@ public sealed class HostileLocalUserTests : IAsyncDisposable
         }
     }
 
-    /// <summary>As the official image runs them: a seed script runs as the server account, never as the AppHost's user (root, in CI).</summary>
-    [Fact]
-    public async Task ASeedScriptRunsAsTheServerAccount()
-    {
-        var seed = _elsewhere.Combine("seed");
-        Directory.CreateDirectory(seed);
-        File.Copy(Path.Combine(RepositorySeed, "01-hello.sql"), Path.Combine(seed, "01-hello.sql"));
-        await File.WriteAllTextAsync(Path.Combine(seed, "02-who.sh"),
-            "psql --set=ON_ERROR_STOP=1 --command=\"CREATE TABLE seed_runner AS SELECT $(id -u) AS uid\"\n", Ct);
-
-        var app = await _apps.StartAsync(Args($"--Postgres:SeedDirectory={seed}"), Ct);
-        var worker = await app.WaitForWorkerToEndAsync(Ct);
-        var uid = await ServerCommands.ScalarAsync<int>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT uid FROM seed_runner", Ct);
-
-        Assert.Equal(0, worker.ExitCode);
-        Assert.Equal(Environment.IsPrivilegedProcess ? await PostgresUserIdAsync() : CurrentUserId(), uid);
-    }
-
     /// <summary>
     /// Another local user listens on [::1] with the app's port: clients are given 127.0.0.1 itself, so nothing
     /// connects there, and the worker insists on SCRAM, so a listener that asks for the password in clear gets nothing.
@@ -211,22 +193,12 @@ public sealed class HostileLocalUserTests : IAsyncDisposable
         Assert.Contains(run.Lines, line => line.EndsWith("HelloWorker[101] Hello world", StringComparison.Ordinal));
     }
 
-    private static string RepositorySeed => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed"));
-
     private static async Task<bool> AsPostgresAsync(params string[] command)
     {
         var (exitCode, _, _) = await BoundedProcess.RunAsync(
             new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", .. command]), HelloApp.StartTimeout, Ct);
         return exitCode == 0;
     }
-
-    private static async Task<int> PostgresUserIdAsync()
-    {
-        var (_, output, _) = await BoundedProcess.RunAsync(new ProcessStartInfo("id", ["-u", "postgres"]), HelloApp.StartTimeout, Ct);
-        return int.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static int CurrentUserId() => int.Parse(File.ReadLines("/proc/self/status").First(line => line.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task RunCheckedAsync(string tool, string[] arguments)
     {

@@ -58,7 +58,7 @@ public sealed class PersistentServerTests : IAsyncDisposable
         Assert.True(keptThroughTheRefusal, "a refused start stopped the kept server");
         Assert.Equal(0, adopted.ExitCode);
         Assert.Contains($"Adopting the kept-running server on {_apps.Data.Combine("pgdata")} (process {kept})", adoptedLog);
-        Assert.Contains("seeded this start: False", adoptedLog);
+        Assert.Contains("new data this start: False", adoptedLog);
         Assert.Equal(kept, adoptedPid);
         Assert.True(stoppedFromTheDashboard, "the stop command left the kept server running");
         Assert.NotEqual(kept, keptAgain);

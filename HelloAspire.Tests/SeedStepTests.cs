@@ -18,7 +18,7 @@ public sealed class SeedStepTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AnExistingDatabaseIsSeededOnceEachScriptInATransactionAndTheWorkerSaysHello()
+    public async Task AnExistingDatabaseIsSeededOnceEachScriptInATransactionScriptsAddedLaterReachItOnceEvenFromTwoSeedersAtOnceAndTheWorkerSaysHello()
     {
         var port = await StartEmptyServerAsync();
 
@@ -27,14 +27,20 @@ public sealed class SeedStepTests : IAsyncDisposable
             "SELECT count(*) FROM pg_tables WHERE tablename = 'hello'", "SELECT count(*) FROM pg_tables WHERE tablename = 'helloaspire_seed_history'");
         var first = await _apps.RunUntilWorkerEndsAsync(Existing(port, Password), Ct);
         var second = await _apps.RunUntilWorkerEndsAsync(Existing(port, Password), Ct);
+        var afterTwoRuns = await CountAsync(port, "SELECT count(*) FROM hello", "SELECT count(*) FROM helloaspire_seed_history");
         var (deployedStayedUp, deployed) = await RunDeployedWorkerAsync(port);
 
-        // Later scripts: 02 fails half-way and keeps nothing of itself; then the applied 01 is edited, which is refused.
+        // Later scripts: 02 fails half-way and keeps nothing of itself; fixed, it runs with a 03 added since, from two
+        // seeders at once (03 sleeps, so that they overlap); then the applied 01 is edited, which is refused.
         using var seed = new TemporaryDirectory();
         File.Copy(Path.Combine(RepositorySeed, "01-hello.sql"), seed.Combine("01-hello.sql"));
         await File.WriteAllTextAsync(seed.Combine("02-second.sql"), "CREATE TABLE second (id integer); SELECT * FROM nowhere;", Ct);
         var failed = await RunSeedTaskAsync(port, seed.Path);
         var secondTables = await CountAsync(port, "SELECT count(*) FROM pg_tables WHERE tablename = 'second'", "SELECT count(*) FROM helloaspire_seed_history");
+        await File.WriteAllTextAsync(seed.Combine("02-second.sql"), "CREATE TABLE second (id integer); INSERT INTO second VALUES (2);", Ct);
+        await File.WriteAllTextAsync(seed.Combine("03-third.sql"), "SELECT pg_sleep(1); INSERT INTO second VALUES (3);", Ct);
+        var together = await Task.WhenAll(RunSeedTaskAsync(port, seed.Path), RunSeedTaskAsync(port, seed.Path));
+        var afterTwoSeeders = await CountAsync(port, "SELECT count(*) FROM second", "SELECT count(*) FROM helloaspire_seed_history");
         await File.AppendAllTextAsync(seed.Combine("01-hello.sql"), "-- edited after it was applied\n", Ct);
         var changed = await RunSeedTaskAsync(port, seed.Path);
 
@@ -43,17 +49,20 @@ public sealed class SeedStepTests : IAsyncDisposable
         Assert.Equal(0, first.Worker.ExitCode);
         Assert.Contains("Hello world", first.WorkerLog);
         Assert.Equal(0, second.Worker.ExitCode);
-        Assert.Equal((1L, 1L), await CountAsync(port, "SELECT count(*) FROM hello", "SELECT count(*) FROM helloaspire_seed_history"));
+        Assert.Equal((1L, 1L), afterTwoRuns);
         Assert.True(deployedStayedUp, "a deployed worker must not exit after its run, or the platform starts it again");
         Assert.Contains("Hello world", deployed.Output);
         Assert.Equal(0, deployed.ExitCode); // stopped with SIGTERM, as a platform stops an app
 
         Assert.Equal(8, failed.ExitCode);
-        Assert.Contains("02-second.sql failed, nothing of it was written: relation \"nowhere\" does not exist", failed.Output);
+        Assert.Contains("Seed script 02-second.sql failed, and nothing of it was written: relation \"nowhere\" does not exist (SQLSTATE 42P01)", failed.Output);
         Assert.Contains("01-hello.sql was applied before; nothing to do", failed.Output);
         Assert.Equal((0L, 1L), secondTables);
+        Assert.All(together, run => Assert.True(run.ExitCode == 0, $"a seeder beside another failed (exit code {run.ExitCode}):{Environment.NewLine}{run.Output}{run.Errors}"));
+        Assert.Single(together, run => run.Output.Contains("Seed: applied 03-third.sql.", StringComparison.Ordinal));
+        Assert.Equal((2L, 3L), afterTwoSeeders);
         Assert.Equal(8, changed.ExitCode);
-        Assert.Contains("01-hello.sql changed after it was applied to this database", changed.Output);
+        Assert.Contains("Seed script 01-hello.sql changed after it was applied to this database", changed.Output);
     }
 
     /// <summary>The worker as deployed (Hello:AfterRun=Stay) against the seeded server: hello, then up until SIGTERM.</summary>

@@ -59,7 +59,7 @@ public sealed partial class HelloWorker(
             LogGreeting(logger, greeting);
             return ExitCodes.Success;
         }
-        catch (HelloSeeder.SeedException ex)
+        catch (HelloAspire.Seeding.SeedException ex)
         {
             LogSeedFailed(logger, target.Database, ex.Message);
             return ExitCodes.SeedFailed;

@@ -18,9 +18,12 @@ public static partial class HelloDatabaseBuilderExtensions
 
     private const string LogCategory = "HelloAspire.AppHost.Database";
 
+    private const string SeedDirectorySetting = $"{HelloDatabaseSettings.SectionName}:SeedDirectory";
+
     /// <summary>
-    /// Adds the app's PostgreSQL database, seeded from <see cref="HelloDatabaseSettings.SeedDirectory"/>, from wherever
-    /// <c>Postgres:Mode</c> says: an existing server, Aspire's container, or the host's binaries (see <see cref="PostgresModeSelector"/>).
+    /// Adds the app's PostgreSQL database from wherever <c>Postgres:Mode</c> says: an existing server, Aspire's
+    /// container, or the host's binaries (see <see cref="PostgresModeSelector"/>). A server the app runs is seeded from
+    /// <see cref="HelloDatabaseSettings.SeedDirectory"/> on every start, by the AppHost; any other by the seed step.
     /// </summary>
     /// <param name="builder">The AppHost's builder.</param>
     /// <param name="serverName">The server resource (container or local).</param>
@@ -88,12 +91,11 @@ public static partial class HelloDatabaseBuilderExtensions
         var server = builder.AddPostgres(serverName).WithConfiguredImage(settings.Image);
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return (server.AsDeployedContainer(settings).AddSeededDatabase(databaseName), "the container");
+            return (server.AsDeployedContainer(settings).AddSeededDatabase(databaseName).WithAnnotation(PostgresDatabaseAnnotation.SeededByItsImage), "the container");
         }
 
-        server.WithInitFiles(settings.SeedDirectory)
-            // PostgreSQL makes no TLS calls of its own: no host CA bundle or developer certificate copied into it.
-            .WithCertificateTrustScope(CertificateTrustScope.None)
+        // PostgreSQL makes no TLS calls of its own: no host CA bundle or developer certificate copied into it.
+        server.WithCertificateTrustScope(CertificateTrustScope.None)
             .WithPasswordFile()
             .WithLoopbackEndpoint();
         if (settings.Mode == PostgresMode.Container)
@@ -115,8 +117,8 @@ public static partial class HelloDatabaseBuilderExtensions
         }
 
         // Aspire waits without end on a container that never becomes healthy; this says why, and what to do.
-        server.WithStartFailureReport(() => probes.RuntimeName, volume, settings.SeedDirectory, ImageFix, stopAppHostOnFailure);
-        return (server.AddSeededDatabase(databaseName),
+        server.WithStartFailureReport(() => probes.RuntimeName, volume, ImageFix, stopAppHostOnFailure);
+        return (server.AddSeededDatabase(databaseName).WithSeedScripts(settings.SeedDirectory, SeedDirectorySetting),
             volume is null ? $"a tmpfs at {PostgresContainerExtensions.DataPath} in the container (throwaway)" : $"the container volume {volume}");
     }
 
@@ -178,7 +180,6 @@ public static partial class HelloDatabaseBuilderExtensions
             ? Path.Combine(Path.GetTempPath(), $"helloaspire-{Guid.NewGuid():N}")
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port, settingNames: HelloDatabaseSettings.LocalModeSettingNames)
-            .WithInitFiles(settings.SeedDirectory)
             .WithResetDataCommand();
         if (settings.TemporaryData)
         {
@@ -196,7 +197,7 @@ public static partial class HelloDatabaseBuilderExtensions
             server.WithInitTemplate(settings.TemplateDirectory);
         }
 
-        return (server.AddDatabase(databaseName), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);
+        return (server.AddDatabase(databaseName).WithSeedScripts(settings.SeedDirectory, SeedDirectorySetting), settings.TemporaryData ? $"{dataDirectory} (deleted on exit)" : dataDirectory);
     }
 
     private static ILogger Logger(BeforeStartEvent e) => e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);

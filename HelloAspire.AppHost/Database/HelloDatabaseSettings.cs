@@ -67,7 +67,6 @@ public sealed record HelloDatabaseSettings
         DataDirectory = $"{SectionName}:DataDirectory",
         BinDirectory = $"{SectionName}:BinDirectory",
         Port = $"{SectionName}:Port",
-        SeedDirectory = $"{SectionName}:SeedDirectory",
         TemplateDirectory = $"{SectionName}:TemplateDirectory",
         NoTemplate = $"set {SectionName}:InitTemplate=false",
         PersistentLifetime = $"{SectionName}:Lifetime=persistent",

@@ -82,20 +82,6 @@ public static class LocalPostgresBuilderExtensions
     }
 
     /// <summary>
-    /// Runs the scripts in <paramref name="directory"/> on the first start, as the official image runs
-    /// /docker-entrypoint-initdb.d: <c>*.sql</c> through psql, <c>*.sh</c> through bash, in name order, in the first database.
-    /// </summary>
-    public static IResourceBuilder<LocalPostgresServerResource> WithInitFiles(this IResourceBuilder<LocalPostgresServerResource> builder, string directory)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        var fullPath = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
-        SeedScripts.Find(fullPath, builder.Resource.SettingNames.SeedDirectory);
-        builder.Resource.InitFilesDirectory = fullPath;
-        return builder;
-    }
-
-    /// <summary>
     /// Trades durability for speed (fsync, synchronous_commit and full_page_writes off): for throwaway data only,
     /// as Testcontainers does. Kept data must stay durable.
     /// </summary>
@@ -152,7 +138,7 @@ public static class LocalPostgresBuilderExtensions
         return builder.WithResetDataCommand($"'{builder.Resource.Data.PgData}'", builder.Resource.ThrowAwayDataAsync);
     }
 
-    /// <summary>Adds a database, created on start when missing. The first one is where the init scripts run.</summary>
+    /// <summary>Adds a database, created on start when missing (seeded with <see cref="SeedScriptsExtensions.WithSeedScripts"/>).</summary>
     public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
         this IResourceBuilder<LocalPostgresServerResource> builder,
         [ResourceName] string name,

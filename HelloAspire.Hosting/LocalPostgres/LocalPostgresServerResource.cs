@@ -47,9 +47,6 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>What the fixes in this server's messages name (see <see cref="LocalPostgresSettingNames"/>).</summary>
     internal LocalPostgresSettingNames SettingNames { get; }
 
-    /// <summary>Scripts run on the first start, in name order, like the official image's /docker-entrypoint-initdb.d.</summary>
-    public string? InitFilesDirectory { get; internal set; }
-
     /// <summary>Off only for throwaway data: no fsync, so tests start faster. Kept data is always durable.</summary>
     public bool Durable { get; internal set; } = true;
 
@@ -65,7 +62,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>Database resource name to database name, in the order they were added.</summary>
     public IReadOnlyDictionary<string, string> Databases => _databases;
 
-    /// <summary>The database the init scripts run in: the first one added (the container's POSTGRES_DB), else 'postgres'.</summary>
+    /// <summary>The database new data is made with: the first one added (the container's POSTGRES_DB), else 'postgres'.</summary>
     public string InitDatabaseName => _databases.Values.FirstOrDefault() ?? "postgres";
 
     public EndpointReference PrimaryEndpoint { get; }

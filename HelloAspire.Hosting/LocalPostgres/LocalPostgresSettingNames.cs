@@ -16,8 +16,6 @@ public sealed record LocalPostgresSettingNames
 
     public string Port { get; init; } = "the port";
 
-    public string SeedDirectory { get; init; } = "the seed directory";
-
     public string TemplateDirectory { get; init; } = "the template directory";
 
     /// <summary>How to make new data with initdb instead of a template: an instruction.</summary>

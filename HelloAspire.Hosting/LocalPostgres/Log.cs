@@ -36,14 +36,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Made the template cluster {Template} (initdb once per PostgreSQL installation and options) in {ElapsedMs} ms.")]
     public static partial void TemplateCreated(ILogger logger, string template, long elapsedMs);
 
-    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Seed: running {Script} in database {Database}.")]
-    public static partial void RunningSeedScript(ILogger logger, string script, string database);
-
-    [LoggerMessage(EventId = 308, Level = LogLevel.Information, Message = "Seed: ignoring {Script} (only *.sql and *.sh run).")]
-    public static partial void IgnoringSeedFile(ILogger logger, string script);
-
-    [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Ready: data in {DataDirectory}, seeded this start: {Seeded}.")]
-    public static partial void Ready(ILogger logger, string dataDirectory, bool seeded);
+    [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Ready: data in {DataDirectory}, new data this start: {NewData}.")]
+    public static partial void Ready(ILogger logger, string dataDirectory, bool newData);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Error, Message = "{Error}")]
     public static partial void StartFailed(ILogger logger, string error);

@@ -7,7 +7,7 @@ namespace HelloAspire.Hosting.PostgreSQL;
 
 /// <summary>
 /// A PostgreSQL container's start, seen to its end. A container that fails before it is ready (an image that cannot
-/// be had, a runtime that cannot run it, a seed script that fails), or kept data that refuses the configured password
+/// be had, a runtime that cannot run it, data it cannot start on), or kept data that refuses the configured password
 /// (which Aspire would wait on forever: aspire#5399), becomes one error line on the AppHost's console and in the
 /// server's log, with the cause and the fix. A refused password also stops the container, so the dashboard shows it
 /// stopped rather than running and unhealthy, and its Reset data can start it afresh.
@@ -33,10 +33,9 @@ internal sealed partial class ContainerStartWatch(
     /// <param name="RuntimeName">docker or podman, asked only when a report needs it.</param>
     /// <param name="Image">The image reference.</param>
     /// <param name="Volume">The data volume; null for throwaway data.</param>
-    /// <param name="SeedDirectory">Where the seed scripts are.</param>
     /// <param name="ImageFix">What to do about an image the runtime cannot run, in the app's words.</param>
     /// <param name="StopAppHostOnFailure">A run that should end by itself ends now, with exit code 1, instead of waiting on a server that can never become healthy.</param>
-    public sealed record Target(PostgresServerResource Server, Func<string> RuntimeName, string Image, string? Volume, string SeedDirectory, string ImageFix, bool StopAppHostOnFailure);
+    public sealed record Target(PostgresServerResource Server, Func<string> RuntimeName, string Image, string? Volume, string ImageFix, bool StopAppHostOnFailure);
 
     // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
     private const string InvalidPassword = "28P01";
@@ -175,10 +174,8 @@ internal sealed partial class ContainerStartWatch(
             ? $"{server}: {runtime} could not start a container from {target.Image}{cause}. " +
                 $"Fix: check that {runtime} can run it ('{runtime} run --rm {target.Image} postgres --version'), {target.ImageFix}."
             : $"{server}: the container exited with code {exitCode} before it was ready{cause}. " +
-                $"If a seed script failed, fix it in {target.SeedDirectory}, then " +
-                ResetText(
-                    ": the image seeds a volume only when it is new, and this one is no longer new.",
-                    $"start {server} again: throwaway data is seeded at every start."));
+                $"Fix: see {server}'s log; if its data is what fails, " +
+                ResetText(", which deletes it.", $"start {server} again: throwaway data is new at every start."));
         StopAppHostIfAsked();
     }
 

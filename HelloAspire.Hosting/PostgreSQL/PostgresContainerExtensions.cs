@@ -18,7 +18,7 @@ public static class PostgresContainerExtensions
 
     /// <summary>
     /// Adds the database the image's init scripts run in (<c>POSTGRES_DB</c>: without it they would land in
-    /// 'postgres', aspire#13712), marked as run and seeded by the app (<see cref="PostgresDatabaseAnnotation.RunByTheApp"/>).
+    /// 'postgres', aspire#13712), marked as run by the app (<see cref="PostgresDatabaseAnnotation.RunByTheApp"/>).
     /// </summary>
     public static IResourceBuilder<PostgresDatabaseResource> AddSeededDatabase(this IResourceBuilder<PostgresServerResource> server, [ResourceName] string name)
     {
@@ -99,17 +99,16 @@ public static class PostgresContainerExtensions
     /// <param name="server">The container.</param>
     /// <param name="runtimeName">docker or podman, asked only when a report needs it.</param>
     /// <param name="volume">The data volume; null for throwaway data.</param>
-    /// <param name="seedDirectory">Where the seed scripts are, for the fix of a failed script.</param>
     /// <param name="imageFix">What to do about an image the runtime cannot run, in the app's words.</param>
     /// <param name="stopAppHostOnFailure">End the AppHost (exit code 1) on such a failure: for a run that should end by itself.</param>
     public static IResourceBuilder<PostgresServerResource> WithStartFailureReport(
-        this IResourceBuilder<PostgresServerResource> server, Func<string> runtimeName, string? volume, string seedDirectory, string imageFix, bool stopAppHostOnFailure)
+        this IResourceBuilder<PostgresServerResource> server, Func<string> runtimeName, string? volume, string imageFix, bool stopAppHostOnFailure)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(runtimeName);
         ArgumentException.ThrowIfNullOrEmpty(imageFix);
         ContainerStartWatch.StartBeforeResources(server.ApplicationBuilder,
-            new(server.Resource, runtimeName, ImageReferenceOf(server.Resource), volume, seedDirectory, imageFix, stopAppHostOnFailure));
+            new(server.Resource, runtimeName, ImageReferenceOf(server.Resource), volume, imageFix, stopAppHostOnFailure));
         return server;
     }
 

@@ -7,9 +7,9 @@ namespace Aspire.Hosting;
 public static class SeedStepExtensions
 {
     /// <summary>
-    /// Adds <typeparamref name="TProject"/> as the seeding step of <paramref name="database"/>, unless its server seeds
-    /// it itself on its first start (<see cref="PostgresDatabaseAnnotation.SeededOnFirstStart"/>), or
-    /// <paramref name="seedExternalServer"/> is false: a server the app does not run is written to only when asked.
+    /// Adds <typeparamref name="TProject"/> as the seeding step of <paramref name="database"/>, unless the AppHost seeds
+    /// it (<see cref="SeedScriptsExtensions.WithSeedScripts"/>), its image does (<see cref="PostgresDatabaseAnnotation.SeededOnFirstStart"/>),
+    /// or <paramref name="seedExternalServer"/> is false: a server the app does not run is written to only when asked.
     /// Returns null when there is no step.
     /// </summary>
     public static IResourceBuilder<ProjectResource>? AddSeedStep<TProject>(
@@ -19,7 +19,9 @@ public static class SeedStepExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(database);
-        if (PostgresDatabaseAnnotation.Of(database.Resource).SeededOnFirstStart || !seedExternalServer)
+        if (database.Resource.Annotations.OfType<SeedScriptsAnnotation>().Any()
+            || PostgresDatabaseAnnotation.Of(database.Resource).SeededOnFirstStart
+            || !seedExternalServer)
         {
             return null;
         }

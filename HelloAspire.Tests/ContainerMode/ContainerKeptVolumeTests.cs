@@ -4,7 +4,8 @@ namespace HelloAspire.Tests.ContainerMode;
 
 /// <summary>
 /// The life of a kept volume, as a user with Podman or Docker lives it: the first run seeds it; the next reuses it with
-/// the password Aspire generated and kept, and when its container is killed, the dashboard's start command brings it
+/// the password Aspire generated and kept, and applies a seed script added since (which the image's
+/// /docker-entrypoint-initdb.d never does on kept data); when its container is killed, the dashboard's start command brings it
 /// back with every row; a run with another password says so in one line (Aspire alone would wait without end and
 /// without a word, microsoft/aspire#5399), and the dashboard's Reset data, which the line names, gets the waiting worker
 /// its hello. One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first
@@ -15,21 +16,27 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 {
     private readonly TestApps _apps = new();
     private readonly ContainerApp _container = new();
+    private readonly TemporaryDirectory _seed = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AVolumeIsSeededOnceKeepsItsRowsWhenItsContainerIsKilledAndRefusesAnotherPasswordInOneLineUntilReset()
+    public async Task AVolumeIsSeededOnceGetsAScriptAddedLaterKeepsItsRowsWhenItsContainerIsKilledAndRefusesAnotherPasswordInOneLineUntilReset()
     {
         await _container.RequireWithVolumeInRamAsync(Ct);
+        File.Copy(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed", "01-hello.sql"), _seed.Combine("01-hello.sql"));
+        var seed = $"--Postgres:SeedDirectory={_seed.Path}";
 
         // No password given: Aspire generates one and keeps it in this test's user secrets, as it does for a user.
-        var first = await _apps.RunUntilWorkerEndsAsync(_container.Args(), Ct);
+        var first = await _apps.RunUntilWorkerEndsAsync(_container.Args(seed), Ct);
 
-        var app = await _apps.StartAsync(_container.Args(), Ct);
+        // Day two: a new table, in a script added after the volume was made.
+        await File.WriteAllTextAsync(_seed.Combine("02-add-greeting.sql"), "CREATE TABLE greeting (id integer PRIMARY KEY, text text NOT NULL); INSERT INTO greeting VALUES (1, 'added on day two');", Ct);
+        var app = await _apps.StartAsync(_container.Args(seed), Ct);
         var second = await app.WaitForWorkerToEndAsync(Ct);
         var secondWorkerLog = await app.LogsOfAsync("worker", Ct);
         var connectionString = await app.GetConnectionStringAsync("hello", Ct);
+        var greeting = await ServerCommands.ScalarAsync<string>(connectionString!, "SELECT text FROM greeting WHERE id = 1", Ct);
         await ServerCommands.ExecuteSqlAsync(connectionString!, "CREATE TABLE kept (id integer PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, 10);", Ct);
         await Containers.RunCheckedAsync(["kill", _container.ContainerOf(app)], Ct);
         await ServerCommands.WaitForTerminalStateAsync(app, "postgres", Ct);
@@ -44,7 +51,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         await _apps.StopAsync(app, Ct);
 
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the reset.
-        var (refusedApp, started) = await _apps.BeginStartAsync(_container.Args("--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
+        var (refusedApp, started) = await _apps.BeginStartAsync(_container.Args(seed, "--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
         var refused = await ServerCommands.WaitForTerminalStateAsync(refusedApp, "postgres", Ct);
         var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
         var workerWhileRefused = refusedApp.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
@@ -55,13 +62,15 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         await _apps.StopAsync(refusedApp, Ct);
 
         Assert.Equal(0, first.Worker.ExitCode);
-        Assert.Contains("running /docker-entrypoint-initdb.d/01-hello.sql", first.PostgresLog);
+        Assert.Contains("Seed: applied 01-hello.sql.", first.PostgresLog);
         Assert.Contains("Hello world", first.WorkerLog);
 
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("Hello world", secondWorkerLog);
         Assert.Contains("Skipping initialization", secondPostgresLog);
-        Assert.DoesNotContain("docker-entrypoint-initdb.d", secondPostgresLog);
+        Assert.Contains("Seed: 01-hello.sql was applied before; nothing to do.", secondPostgresLog);
+        Assert.Contains("Seed: applied 02-add-greeting.sql.", secondPostgresLog);
+        Assert.Equal("added on day two", greeting);
         Assert.Equal(10, keptRows);
         Assert.Equal(0, restarted.ExitCode);
         Assert.Contains("Hello world", restartedWorkerLog);
@@ -81,5 +90,6 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
     {
         await _apps.DisposeAsync();
         await _container.DisposeAsync();
+        _seed.Dispose();
     }
 }

@@ -25,7 +25,7 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         var nodeClient = await app.WaitForRunOnceResourceToEndAsync("node-client", Ct);
         var workerLog = await app.LogsOfAsync("worker", Ct);
         var nodeClientLog = await app.LogsOfAsync("node-client", Ct);
-        var postgresLog = await app.SettledLogsOfAsync("postgres", "running /docker-entrypoint-initdb.d/01-hello.sql", Ct);
+        var postgresLog = await app.SettledLogsOfAsync("postgres", "Seed: applied 01-hello.sql.", Ct);
         var container = _container.ContainerOf(app);
         var mounts = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}};{{end}}", container], Ct);
         var tmpfs = await Containers.RunCheckedAsync(["container", "inspect", "--format", "{{json .HostConfig.Tmpfs}}", container], Ct);
@@ -40,7 +40,7 @@ public sealed class ContainerThrowawayDataTests : IAsyncDisposable
         // DCP removes the container as the app stops; `wait` returns once it is gone.
         await Containers.RunAsync(["wait", "--condition=removing", container], Ct);
 
-        Assert.Contains("running /docker-entrypoint-initdb.d/01-hello.sql", postgresLog);
+        Assert.Contains("Seed: applied 01-hello.sql.", postgresLog);
         Assert.Equal(0, worker.ExitCode);
         Assert.Contains("Hello world", workerLog);
         Assert.Equal(0, nodeClient.ExitCode);

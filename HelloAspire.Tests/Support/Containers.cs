@@ -18,6 +18,12 @@ public static class Containers
 
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long DCP may take to remove a container once its AppHost process has ended (here a few seconds). A
+    /// <c>volume rm --force</c> made meanwhile blocked Podman until it was killed, so the removal is awaited first.
+    /// </summary>
+    public static readonly TimeSpan ContainerRemovalTimeout = TimeSpan.FromSeconds(60);
+
     public static string Runtime => Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "podman";
 
     /// <summary>Registry and name, without the tag (the app's pinned one): what <c>Postgres:Image</c> takes.</summary>
@@ -189,6 +195,7 @@ public sealed class ContainerApp : IAsyncDisposable
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             int exitCode;
+            await WaitUntilNoContainerUsesTheVolumeAsync();
             (exitCode, _, errors) = await Containers.RunAsync(["volume", "rm", "--force", Volume], CancellationToken.None);
             if (exitCode == 0 || !await Containers.VolumeExistsAsync(Volume, CancellationToken.None))
             {
@@ -203,5 +210,21 @@ public sealed class ContainerApp : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"The test's volume {Volume} could not be removed ({attempts} attempts): {errors.Trim()}");
+    }
+
+    /// <summary>DCP's own removal of the test's container, when its AppHost process has just ended, is let finish (bounded).</summary>
+    private async Task WaitUntilNoContainerUsesTheVolumeAsync()
+    {
+        using var bounded = new CancellationTokenSource(Containers.ContainerRemovalTimeout);
+        while (!bounded.IsCancellationRequested)
+        {
+            var users = await Containers.RunAsync(["ps", "--all", "--quiet", "--filter", $"volume={Volume}"], CancellationToken.None);
+            if (users.ExitCode == 0 && users.Output.Trim().Length == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+        }
     }
 }

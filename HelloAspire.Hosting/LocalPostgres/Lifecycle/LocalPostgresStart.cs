@@ -26,8 +26,8 @@ internal sealed class LocalPostgresStart(
         public const string DataDirectory = "Data directory";
         public const string Version = "PostgreSQL version";
         public const string Binaries = "Binaries";
-        public const string SeededThisStart = "Seeded this start";
-        public static readonly string[] All = [DataDirectory, Version, Binaries, SeededThisStart];
+        public const string NewDataThisStart = "New data this start";
+        public static readonly string[] All = [DataDirectory, Version, Binaries, NewDataThisStart];
     }
 
     private static readonly TimeSpan s_leftoverStopTimeout = TimeSpan.FromSeconds(30);
@@ -47,8 +47,8 @@ internal sealed class LocalPostgresStart(
     /// <summary>The kept-running server this start adopts instead of starting one (a persistent server, started by an earlier run).</summary>
     public int? AdoptedServerProcessId { get; private set; }
 
-    /// <summary>True when this start ran the seed scripts (a new data directory).</summary>
-    public bool Seeded { get; private set; }
+    /// <summary>True when this start made the data directory (initdb or the template's copy).</summary>
+    public bool NewData { get; private set; }
 
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -153,7 +153,7 @@ internal sealed class LocalPostgresStart(
             LocalPostgresDataDirectory.WriteNew(data.InitializingMarker, $"initdb started {DateTimeOffset.UtcNow:O}{Environment.NewLine}", UnixFileMode.UserRead | UnixFileMode.UserWrite);
             account.CreatePrivateDirectory(data.PgData, names.DataDirectory);
             var templatePassword = await InitializeAsync(password, cancellationToken);
-            await SeedAsync(password, templatePassword, cancellationToken);
+            await SetUpNewDataAsync(password, templatePassword, cancellationToken);
             PasswordVerifier.Write(data.PasswordVerifierFile, password);
         }
         catch (Exception ex) when (ex.Message.Contains(NoSpace, StringComparison.Ordinal))
@@ -168,7 +168,7 @@ internal sealed class LocalPostgresStart(
             DirectorySync.Sync(data.Root);
         }
 
-        Seeded = true;
+        NewData = true;
     }
 
     /// <summary>
@@ -270,7 +270,7 @@ internal sealed class LocalPostgresStart(
 
     /// <summary>
     /// A copy of the template cluster when there is one (made first if missing), else initdb; returns the template's
-    /// password, which the copy has until <see cref="SeedAsync"/> sets this data's own, or null after initdb.
+    /// password, which the copy has until <see cref="SetUpNewDataAsync"/> sets this data's own, or null after initdb.
     /// </summary>
     private async Task<string?> InitializeAsync(string password, CancellationToken cancellationToken)
     {
@@ -289,9 +289,10 @@ internal sealed class LocalPostgresStart(
 
     /// <summary>
     /// Through the private init server: this data's own password (on a template's copy), the declared databases (the
-    /// first is POSTGRES_DB's equivalent), then the init scripts in the first.
+    /// first is POSTGRES_DB's equivalent). The seed scripts come once the server runs, on new and kept data alike
+    /// (<see cref="SeedScriptsExtensions.WithSeedScripts"/>).
     /// </summary>
-    private async Task SeedAsync(string password, string? templatePassword, CancellationToken cancellationToken)
+    private async Task SetUpNewDataAsync(string password, string? templatePassword, CancellationToken cancellationToken)
     {
         await using var initServer = await InitServer.StartAsync(server, templatePassword ?? password, resourceLog, StartupTimeout, cancellationToken);
         var target = initServer.Target;
@@ -302,7 +303,6 @@ internal sealed class LocalPostgresStart(
         }
 
         await CreateDatabasesAsync(target, server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName), cancellationToken);
-        await new SeedScripts(server, resourceLog).RunAsync(target, cancellationToken);
     }
 
     private async Task CompleteStartAsync()
@@ -314,7 +314,7 @@ internal sealed class LocalPostgresStart(
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
             // New data got its databases from the init server; kept data gets any declared since.
-            if (!Seeded)
+            if (!NewData)
             {
                 var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
                 var target = new PsqlTarget(socketDirectory, port, password, "postgres");
@@ -322,7 +322,7 @@ internal sealed class LocalPostgresStart(
                 await EnsurePasswordVerifierAsync(target, password, timeout.Token);
             }
 
-            Log.Ready(resourceLog, server.Data.PgData, Seeded);
+            Log.Ready(resourceLog, server.Data.PgData, NewData);
             await notifications.PublishUpdateAsync(server, snapshot => snapshot with
             {
                 Properties =
@@ -331,7 +331,7 @@ internal sealed class LocalPostgresStart(
                     new(DashboardProperties.DataDirectory, server.Data.Root),
                     new(DashboardProperties.Version, server.Data.ServerVersion()),
                     new(DashboardProperties.Binaries, server.Installation.BinDirectory),
-                    new(DashboardProperties.SeededThisStart, Seeded),
+                    new(DashboardProperties.NewDataThisStart, NewData),
                 ],
             });
             _ready.TrySetResult();

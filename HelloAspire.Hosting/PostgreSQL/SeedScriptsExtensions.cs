@@ -1,0 +1,91 @@
+using HelloAspire.Seeding;
+using Npgsql;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Seeding a database whose server the AppHost runs (a container or the host's binaries) on every start, by the same
+/// rule as the seed step applies to a server it does not run (<see cref="SeedScripts"/>): what is new in the folder
+/// reaches kept data too, which the image's first-start-only /docker-entrypoint-initdb.d never does.
+/// </summary>
+public static partial class SeedScriptsExtensions
+{
+    private const string LogCategory = "HelloAspire.Hosting.Seed";
+
+    /// <summary>
+    /// Applies the <c>*.sql</c> scripts of <paramref name="directory"/> to <paramref name="database"/> each time it
+    /// becomes ready, before any resource that waits for it starts. A script that fails or changed after it was applied
+    /// fails the database (state <see cref="KnownResourceStates.FailedToStart"/>) and its waiters, with one line that
+    /// names the script and the fix. Nothing is added when publishing: no AppHost runs beside a deployment.
+    /// </summary>
+    /// <param name="database">A PostgreSQL database of a server this AppHost runs.</param>
+    /// <param name="directory">The scripts' folder.</param>
+    /// <param name="directorySetting">Where the folder is set, for the fix of a missing folder (the app's setting name).</param>
+    public static IResourceBuilder<T> WithSeedScripts<T>(this IResourceBuilder<T> database, string directory, string directorySetting = "the seed directory")
+        where T : IResourceWithConnectionString
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentException.ThrowIfNullOrEmpty(directorySetting);
+        var fullPath = Path.GetFullPath(directory, database.ApplicationBuilder.AppHostDirectory);
+        if (!database.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            return database;
+        }
+
+        // A folder that is missing, or holds a shell script, stops the AppHost before anything starts, in one line.
+        try
+        {
+            SeedScripts.Find(fullPath, directorySetting);
+        }
+        catch (SeedException ex)
+        {
+            throw new DistributedApplicationException(ex.Message, ex);
+        }
+
+        database.WithAnnotation(new SeedScriptsAnnotation(fullPath));
+        database.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(database.Resource,
+            (e, cancellationToken) => ApplyAsync(database.Resource, fullPath, directorySetting, e.Services, cancellationToken));
+        return database;
+    }
+
+    private static async Task ApplyAsync<T>(T database, string directory, string directorySetting, IServiceProvider services, CancellationToken cancellationToken)
+        where T : IResourceWithConnectionString
+    {
+        // In the server's log, where its start is, as the image's init scripts were: the database has no log of its own.
+        var resourceLog = services.GetRequiredService<ResourceLoggerService>().GetLogger(database is IResourceWithParent child ? child.Parent : database);
+        try
+        {
+            var scripts = SeedScripts.Find(directory, directorySetting);
+            var connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken)
+                ?? throw new DistributedApplicationException($"{database.Name} has no connection string to seed it with.");
+            // Not pooled: the AppHost keeps no connection open to the database once it is seeded.
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await SeedScripts.ApplyAsync(connection, scripts, resourceLog, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SeedException or NpgsqlException)
+        {
+            var message = ex is SeedException ? ex.Message : $"the seed scripts could not be applied: {ex.Message}";
+            LogSeedFailed(resourceLog, message);
+            LogDatabaseSeedFailed(services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory), database.Name, message);
+            await services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
+            {
+                State = KnownResourceStates.FailedToStart,
+                StopTimeStamp = DateTime.UtcNow,
+            });
+            // Its waiters fail to start rather than read a database that is not what the scripts make. Aspire writes
+            // this into each waiter's log, stack and all: the cause is in the line above, so none is chained on.
+            throw new DistributedApplicationException($"{database.Name}: {message}");
+        }
+    }
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "{Error}")]
+    private static partial void LogSeedFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "{Database} cannot start: {Error}")]
+    private static partial void LogDatabaseSeedFailed(ILogger logger, string database, string error);
+}
+
+/// <summary>The database is seeded by its AppHost from <paramref name="Directory"/> (<see cref="SeedScriptsExtensions.WithSeedScripts"/>): it needs no seed step.</summary>
+public sealed record SeedScriptsAnnotation(string Directory) : IResourceAnnotation;
