@@ -111,6 +111,18 @@ public sealed class LocalPostgresTests : IDisposable
     }
 
     [Fact]
+    public void UseNewPasswordIsOfferedWithAConfirmationThatNamesTheDataAndTheParameter()
+    {
+        var server = Bare.Builder().AddLocalPostgres("postgres", Installation, Data).WithUseNewPasswordCommand();
+
+        var command = Assert.Single(server.Resource.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == UseNewPasswordCommand.Name);
+        Assert.Equal($"Set the password of the data in '{Path.Combine(Data, "pgdata")}' to the one in Parameters:postgres-password now, and start the server? Nothing is deleted; the old password stops working.", command.ConfirmationMessage);
+        Assert.Equal(
+            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); or set Parameters:postgres-password back to the one the data was made with; or reset it, which deletes the data.",
+            UseNewPasswordCommand.MismatchFix("postgres", server.Resource.PasswordParameter, "reset it"));
+    }
+
+    [Fact]
     public void BadArgumentsAreRefusedByName()
     {
         var builder = Bare.Builder();
@@ -120,6 +132,7 @@ public sealed class LocalPostgresTests : IDisposable
         Assert.Throws<ArgumentNullException>("installation", () => builder.AddLocalPostgres("postgres", null!, Data));
         Assert.Throws<ArgumentException>("dataDirectory", () => builder.AddLocalPostgres("postgres", Installation, ""));
         Assert.Throws<ArgumentException>("name", () => builder.AddLocalPostgres("postgres", Installation, Data).AddDatabase(""));
+        Assert.Throws<ArgumentException>("data", () => builder.AddLocalPostgres("postgres3", Installation, _folder.Combine("data3")).WithUseNewPasswordCommand("", builder.AddParameter("p", secret: true).Resource, _ => Task.CompletedTask));
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class PostgresContainerTests : IDisposable
     }
 
     [Fact]
-    public void AResettableVolumeIsAspiresDataVolumeWithTheResetCommand()
+    public void AResettableVolumeIsAspiresDataVolumeWithTheResetAndNewPasswordCommands()
     {
         var server = Bare.Builder().AddPostgres("postgres").WithImageTag("17.12");
 
@@ -66,6 +66,16 @@ public sealed class PostgresContainerTests : IDisposable
         Assert.Equal((volume, "/var/lib/postgresql/data"), (mount.Source, mount.Target));
         var command = Assert.Single(server.Resource.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == ResetDataCommand.Name);
         Assert.Equal($"Delete every database and row in the volume '{volume}', and seed it again from the seed scripts?", command.ConfirmationMessage);
+        var newPassword = Assert.Single(server.Resource.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == UseNewPasswordCommand.Name);
+        Assert.Equal($"Set the password of the data in the volume '{volume}' to the one in Parameters:postgres-password now, and start the server? Nothing is deleted; the old password stops working.", newPassword.ConfirmationMessage);
+    }
+
+    [Fact]
+    public void TheNewPasswordReachesSingleUserModeAsOneQuotedStatement()
+    {
+        Assert.Equal("ALTER ROLE \"postgres\" PASSWORD 'it''s-new';\n", UseNewPasswordCommand.SetPasswordStatement("postgres", "it's-new"));
+        Assert.True(UseNewPasswordCommand.Failed("2026-12-07 03:16:46.497 UTC [22] ERROR:  role \"app\" does not exist"));
+        Assert.False(UseNewPasswordCommand.Failed(""));
     }
 
     [Fact]

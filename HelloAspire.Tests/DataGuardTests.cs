@@ -13,7 +13,7 @@ public sealed class DataGuardTests : IAsyncDisposable
     private string[] Args(string password = Password, params string[] more) => HelloApp.LocalModeWithPassword(_apps.Data.Path, password, more);
 
     [Fact]
-    public async Task AChangedPasswordFailsTheStartWithBothFixesAndKeepsTheData()
+    public async Task AChangedPasswordFailsTheStartWithItsThreeFixesAndUseNewPasswordKeepsTheDataWithTheNewPassword()
     {
         // A row of the user's own, written after the seed: what must survive the refused start.
         var app = await _apps.StartAsync(Args(), Ct);
@@ -22,18 +22,30 @@ public sealed class DataGuardTests : IAsyncDisposable
         await _apps.StopAsync(app, Ct);
         Assert.Equal(0, first.ExitCode);
 
-        var changed = await _apps.RunUntilWorkerEndsAsync(Args("a-new-password-0123456789"), Ct);
+        const string NewPassword = "a-new-password-0123456789";
+        app = await _apps.StartAsync(Args(NewPassword), Ct);
+        var changed = await app.WaitForWorkerToEndAsync(Ct);
+        var changedLog = await app.LogsOfAsync("postgres", Ct);
+        // The fix that keeps the data: the server takes the new password, and the worker, started again, says hello.
+        await ServerCommands.ExecuteAsync(app, "postgres", UseNewPasswordCommand.Name, Ct);
+        var afterCommand = await app.WaitForWorkerToFinishAgainAsync(changed, Ct);
+        var afterCommandLog = await app.LogsOfAsync("worker", Ct);
+        await _apps.StopAsync(app, Ct);
 
-        Assert.Equal(KnownResourceStates.FailedToStart, changed.Worker.State?.Text);
-        Assert.Contains("was created with another password", changed.PostgresLog);
-        Assert.Contains("restore the old value of Parameters:postgres-password", changed.PostgresLog);
-        Assert.Contains("or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes it.", changed.PostgresLog);
-        Assert.DoesNotContain("deleting '", changed.PostgresLog); // never advice to delete a folder the user named
+        Assert.Equal(KnownResourceStates.FailedToStart, changed.State?.Text);
+        Assert.Contains("was made with another password than Parameters:postgres-password holds now. " +
+            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); " +
+            "or set Parameters:postgres-password back to the one the data was made with; or reset it (Reset data, or 'aspire resource postgres reset-data'), which deletes the data.",
+            changedLog);
+        Assert.DoesNotContain("deleting '", changedLog); // never advice to delete a folder the user named
+        Assert.Equal(0, afterCommand.ExitCode);
+        Assert.Contains("Hello world", afterCommandLog);
 
-        app = await _apps.StartAsync(Args(), Ct);
-        var restored = await app.WaitForWorkerToEndAsync(Ct);
+        // The next start with the new password needs nothing, and the user's row is still there.
+        app = await _apps.StartAsync(Args(NewPassword), Ct);
+        var next = await app.WaitForWorkerToEndAsync(Ct);
         var note = await ServerCommands.ScalarAsync<string>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT note FROM kept", Ct);
-        Assert.Equal(0, restored.ExitCode);
+        Assert.Equal(0, next.ExitCode);
         Assert.Equal("written by the user", note);
     }
 

@@ -54,7 +54,7 @@ public sealed class PersistentServerTests : IAsyncDisposable
         Assert.Equal(0, first.Worker.ExitCode);
         Assert.True(outlivedItsAppHost, "the server stopped with its AppHost");
         Assert.Equal(KnownResourceStates.FailedToStart, wrong.Worker.State?.Text);
-        Assert.Contains("was created with another password", wrong.PostgresLog);
+        Assert.Contains("was made with another password than Parameters:postgres-password holds now", wrong.PostgresLog);
         Assert.True(keptThroughTheRefusal, "a refused start stopped the kept server");
         Assert.Equal(0, adopted.ExitCode);
         Assert.Contains($"Adopting the kept-running server on {_apps.Data.Combine("pgdata")} (process {kept})", adoptedLog);

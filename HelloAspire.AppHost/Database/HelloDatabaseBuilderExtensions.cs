@@ -180,7 +180,8 @@ public static partial class HelloDatabaseBuilderExtensions
             ? Path.Combine(Path.GetTempPath(), $"helloaspire-{Guid.NewGuid():N}")
             : settings.DataDirectory ?? HelloDatabaseSettings.DefaultDataDirectory(builder, serverName);
         var server = builder.AddLocalPostgres(serverName, installation, dataDirectory, port: settings.Port, settingNames: HelloDatabaseSettings.LocalModeSettingNames)
-            .WithResetDataCommand();
+            .WithResetDataCommand()
+            .WithUseNewPasswordCommand();
         if (settings.TemporaryData)
         {
             server.WithThrowawayDataDurability()

@@ -29,21 +29,40 @@ public static class ContainerVolumes
         await RunAsync(runtime, ["run", "--rm", "--pull", "never", "--network", "none", "--user", "0", "--entrypoint", "find", "--volume", $"{volume}:/data", image, "/data", "-mindepth", "1", "-delete"], volume, serverName, cancellationToken);
     }
 
-    private static async Task<string> RunAsync(string runtime, string[] arguments, string volume, string serverName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="entrypoint"/> of <paramref name="image"/> on <paramref name="volume"/> (mounted at
+    /// <paramref name="mountPath"/>) as <paramref name="user"/>, with no network, in a short-lived container, and
+    /// <paramref name="input"/> on its standard input (never on a command line); returns what it wrote to standard error.
+    /// </summary>
+    public static async Task<string> RunOnAsync(
+        string runtime, string image, string volume, string mountPath, string user, string entrypoint, IEnumerable<string> arguments, string input, string serverName, CancellationToken cancellationToken)
     {
-        var result = await ProcessRunner.RunAsync(new ProcessStartInfo(runtime, arguments), cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(runtime);
+        ArgumentException.ThrowIfNullOrEmpty(volume);
+        var result = await RunAsync(runtime,
+            ["run", "--rm", "--interactive", "--pull", "never", "--network", "none", "--user", user, "--entrypoint", entrypoint, "--volume", $"{volume}:{mountPath}", image, .. arguments],
+            volume, serverName, input, cancellationToken);
+        return result.Errors;
+    }
+
+    private static async Task<string> RunAsync(string runtime, string[] arguments, string volume, string serverName, CancellationToken cancellationToken) =>
+        (await RunAsync(runtime, arguments, volume, serverName, input: null, cancellationToken)).Output;
+
+    private static async Task<ProcessResult> RunAsync(string runtime, string[] arguments, string volume, string serverName, string? input, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync(new ProcessStartInfo(runtime, arguments), cancellationToken, input);
         if (!result.Started)
         {
             throw new DistributedApplicationException(
-                $"'{runtime}' could not be run to empty the volume '{volume}'. Fix: set ASPIRE_CONTAINER_RUNTIME to the runtime Aspire uses (docker or podman).");
+                $"'{runtime}' could not be run on the volume '{volume}'. Fix: set ASPIRE_CONTAINER_RUNTIME to the runtime Aspire uses (docker or podman).");
         }
 
         if (!result.Succeeded)
         {
             throw new DistributedApplicationException(
-                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {result.ExitCode}): {result.Errors.Trim()} Fix: make sure {runtime} runs and still has the image, then reset again; or remove the volume yourself while {serverName} is stopped ('{runtime} volume rm {volume}').");
+                $"'{runtime} {string.Join(' ', arguments)}' failed (exit code {result.ExitCode}): {result.Errors.Trim()} Fix: make sure {runtime} runs and still has the image, then try again; or, to start afresh, remove the volume yourself while {serverName} is stopped ('{runtime} volume rm {volume}').");
         }
 
-        return result.Output;
+        return result;
     }
 }

@@ -138,6 +138,16 @@ public static class LocalPostgresBuilderExtensions
         return builder.WithResetDataCommand($"'{builder.Resource.Data.PgData}'", builder.Resource.ThrowAwayDataAsync);
     }
 
+    /// <summary>
+    /// The <see cref="UseNewPasswordCommand"/>: after <c>Parameters:…-password</c> changed, the kept data takes the new
+    /// password (single-user mode on the stopped data) instead of refusing every start.
+    /// </summary>
+    public static IResourceBuilder<LocalPostgresServerResource> WithUseNewPasswordCommand(this IResourceBuilder<LocalPostgresServerResource> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithUseNewPasswordCommand($"'{builder.Resource.Data.PgData}'", builder.Resource.PasswordParameter, builder.Resource.TakeNewPasswordAsync);
+    }
+
     /// <summary>Adds a database, created on start when missing (seeded with <see cref="SeedScriptsExtensions.WithSeedScripts"/>).</summary>
     public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
         this IResourceBuilder<LocalPostgresServerResource> builder,
@@ -172,10 +182,14 @@ public static class LocalPostgresBuilderExtensions
     {
         try
         {
+            // Only a change of the server's state: its health and details change too while it runs, and the database
+            // may have a state of its own meanwhile (its seed failed), which a copy of the same "Running" would hide.
+            string? followed = null;
             await foreach (var update in notifications.WatchAsync(cancellationToken))
             {
-                if (ReferenceEquals(update.Resource, database.Parent))
+                if (ReferenceEquals(update.Resource, database.Parent) && update.Snapshot.State?.Text != followed)
                 {
+                    followed = update.Snapshot.State?.Text;
                     await notifications.PublishUpdateAsync(database, s => s with
                     {
                         State = update.Snapshot.State,

@@ -76,8 +76,8 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
         ReferenceExpression.Create($"Host={Host};Port={Port};Username={UserName};Password={PasswordParameter}");
 
     internal string PasswordMismatchMessage =>
-        $"The data in '{Data.PgData}' was created with another password than the current '{PasswordParameter.Name}' parameter. " +
-        $"Fix: restore the old value of Parameters:{PasswordParameter.Name} in the AppHost's user secrets, or reset the data (the dashboard's Reset data, or 'aspire resource {Name} reset-data'), which deletes it.";
+        $"The data in '{Data.PgData}' was made with another password than Parameters:{PasswordParameter.Name} holds now. " +
+        UseNewPasswordCommand.MismatchFix(Name, PasswordParameter, $"reset it (Reset data, or 'aspire resource {Name} {ResetDataCommand.Name}')");
 
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
 
@@ -87,9 +87,37 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// </summary>
     internal async Task ThrowAwayDataAsync(CancellationToken cancellationToken)
     {
-        await Data.StopServerAsync(Account, TimeSpan.FromSeconds(30), cancellationToken);
+        await Data.StopServerAsync(Account, s_stopTimeout, cancellationToken);
         await Data.ThrowAwayAsync(Account, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
     }
+
+    /// <summary>
+    /// Stops the server (fast shutdown) and sets the superuser's password in the kept data to the parameter's value,
+    /// through single-user mode run as the server account (the statement on its standard input); then the password
+    /// verifier is written anew, so that the next start takes the new password without a word.
+    /// </summary>
+    internal async Task TakeNewPasswordAsync(CancellationToken cancellationToken)
+    {
+        await Data.StopServerAsync(Account, s_stopTimeout, cancellationToken);
+        if (Data.Inspect() != LocalPostgresDataState.Initialized)
+        {
+            throw new LocalPostgresException($"There is no finished data in '{Data.PgData}' to give a password to. Fix: start {Name}: new data takes the current password.");
+        }
+
+        var password = await PasswordParameter.GetValueAsync(cancellationToken)
+            ?? throw new LocalPostgresException($"The password parameter '{PasswordParameter.Name}' has no value. Fix: set Parameters:{PasswordParameter.Name} in the AppHost's user secrets.");
+        var result = await Account.RunToolAsync(Installation.Postgres, ["--single", "-D", Data.PgData, "-c", "password_encryption=scram-sha-256", "postgres"],
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, input: UseNewPasswordCommand.SetPasswordStatement(UserName, password));
+        if (!result.Succeeded || UseNewPasswordCommand.Failed(result.Errors))
+        {
+            throw new LocalPostgresException($"Single-user mode could not set the password (exit code {result.ExitCode}): {result.Errors.Trim()} Fix: see {Name}'s log; the data is unchanged.");
+        }
+
+        File.Delete(Data.PasswordVerifierFile);
+        PasswordVerifier.Write(Data.PasswordVerifierFile, password);
+    }
+
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The server's arguments (its port is added on the command line). A persistent server also carries a custom

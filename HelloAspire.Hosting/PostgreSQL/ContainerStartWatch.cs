@@ -153,9 +153,9 @@ internal sealed partial class ContainerStartWatch(
         var server = target.Server.Name;
         var parameter = $"Parameters:{target.Server.PasswordParameter.Name}";
         Report(
-            $"{server}: the password in {parameter} is not the one the data in {VolumeText()} was made with " +
+            $"{server}: the data in {VolumeText()} was made with another password than {parameter} holds now " +
             $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {server} can never become healthy: it was stopped. " +
-            $"Fix: set {parameter} back to the password the data was made with (user secrets, or where you set it), or {ResetText(" to seed it again", "start it again")}.");
+            UseNewPasswordCommand.MismatchFix(server, target.Server.PasswordParameter, ResetText("", "start it again")));
         var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
         if (!stopped.Success)
         {

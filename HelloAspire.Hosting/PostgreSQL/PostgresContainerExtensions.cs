@@ -89,7 +89,27 @@ public static class PostgresContainerExtensions
         var volume = server.WithDataVolume().Resource.Annotations.OfType<ContainerMountAnnotation>().Single(m => m.Type == ContainerMountType.Volume).Source!;
         server.WithResetDataCommand($"the volume '{volume}'", cancellationToken =>
             ContainerVolumes.EmptyAsync(runtimeName(), ImageReferenceOf(server.Resource), volume, server.Resource.Name, cancellationToken));
+        server.WithUseNewPasswordCommand($"the volume '{volume}'", server.Resource.PasswordParameter, cancellationToken =>
+            TakeNewPasswordAsync(server.Resource, runtimeName(), volume, cancellationToken));
         return volume;
+    }
+
+    /// <summary>
+    /// The <see cref="UseNewPasswordCommand"/>'s step on a stopped container's volume: the image's postgres in
+    /// single-user mode, as the image's postgres account, with no network, the statement on its standard input.
+    /// </summary>
+    private static async Task TakeNewPasswordAsync(PostgresServerResource server, string runtime, string volume, CancellationToken cancellationToken)
+    {
+        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
+            ?? throw new DistributedApplicationException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
+        var errors = await ContainerVolumes.RunOnAsync(runtime, ImageReferenceOf(server), volume, DataPath, $"{ImagePostgresUserId}:{ImagePostgresUserId}", "postgres",
+            ["--single", "-D", DataPath, "-c", "password_encryption=scram-sha-256", "postgres"],
+            UseNewPasswordCommand.SetPasswordStatement(await server.UserNameReference.GetValueAsync(cancellationToken) ?? "postgres", password),
+            server.Name, cancellationToken);
+        if (UseNewPasswordCommand.Failed(errors))
+        {
+            throw new DistributedApplicationException($"Single-user mode could not set the password in the volume '{volume}': {errors.Trim()} Fix: see {server.Name}'s log; the data is unchanged.");
+        }
     }
 
     /// <summary>

@@ -5,11 +5,12 @@ namespace HelloAspire.Tests.ContainerMode;
 /// <summary>
 /// The life of a kept volume, as a user with Podman or Docker lives it: the first run seeds it; the next reuses it with
 /// the password Aspire generated and kept, and applies a seed script added since (which the image's
-/// /docker-entrypoint-initdb.d never does on kept data); when its container is killed, the dashboard's start command brings it
-/// back with every row; a run with another password says so in one line (Aspire alone would wait without end and
-/// without a word, microsoft/aspire#5399), and the dashboard's Reset data, which the line names, gets the waiting worker
-/// its hello. One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first
-/// start: <see cref="ContainerThrowawayDataTests"/>.)
+/// /docker-entrypoint-initdb.d never does on kept data); when its container is killed, the dashboard's start command
+/// brings it back with every row; a run with another password says so in one line (Aspire alone would wait without end and
+/// without a word, microsoft/aspire#5399); the dashboard's Use new password, which the line names first, gives the
+/// volume the new password and the waiting worker its hello with every row kept; Reset data then starts it afresh.
+/// One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first start:
+/// <see cref="ContainerThrowawayDataTests"/>.)
 /// </summary>
 [Collection(ContainerRuns.Name)]
 public sealed class ContainerKeptVolumeTests : IAsyncDisposable
@@ -21,7 +22,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AVolumeIsSeededOnceGetsAScriptAddedLaterKeepsItsRowsWhenItsContainerIsKilledAndRefusesAnotherPasswordInOneLineUntilReset()
+    public async Task AVolumeIsSeededOnceGetsAScriptAddedLaterKeepsItsRowsWhenKilledAndTakesAChangedPasswordWithItsRowsOrIsReset()
     {
         await _container.RequireWithVolumeInRamAsync(Ct);
         File.Copy(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "seed", "01-hello.sql"), _seed.Combine("01-hello.sql"));
@@ -55,10 +56,17 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         var refused = await ServerCommands.WaitForTerminalStateAsync(refusedApp, "postgres", Ct);
         var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
         var workerWhileRefused = refusedApp.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
-        await ServerCommands.ExecuteAsync(refusedApp, "postgres", ResetDataCommand.Name, Ct);
+        // The fix that keeps the data: the volume takes the new password, and the waiting worker goes on.
+        await ServerCommands.ExecuteAsync(refusedApp, "postgres", UseNewPasswordCommand.Name, Ct);
         await started;
-        var afterReset = await refusedApp.WaitForWorkerToEndAsync(Ct);
+        var afterNewPassword = await refusedApp.WaitForWorkerToEndAsync(Ct);
+        var afterNewPasswordLog = await refusedApp.LogsOfAsync("worker", Ct);
+        var keptWithNewPassword = await ServerCommands.ScalarAsync<long>((await refusedApp.GetConnectionStringAsync("hello", Ct))!, "SELECT count(*) FROM kept", Ct);
+        // The fix that does not: Reset data empties the volume, seeds it again, and the worker says hello again.
+        await ServerCommands.ExecuteAsync(refusedApp, "postgres", ResetDataCommand.Name, Ct);
+        var afterReset = await refusedApp.WaitForWorkerToFinishAgainAsync(afterNewPassword, Ct);
         var afterResetLog = await refusedApp.LogsOfAsync("worker", Ct);
+        var keptTablesAfterReset = await ServerCommands.ScalarAsync<long>((await refusedApp.GetConnectionStringAsync("hello", Ct))!, "SELECT count(*) FROM pg_tables WHERE tablename = 'kept'", Ct);
         await _apps.StopAsync(refusedApp, Ct);
 
         Assert.Equal(0, first.Worker.ExitCode);
@@ -77,13 +85,17 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 
         Assert.Equal(0, refused.ExitCode); // stopped by the AppHost (a fast shutdown), not crashed
         Assert.Contains(
-            $"postgres: the password in Parameters:postgres-password is not the one the data in the volume '{_container.Volume}' was made with " +
+            $"postgres: the data in the volume '{_container.Volume}' was made with another password than Parameters:postgres-password holds now " +
             "(PostgreSQL refuses it: 28P01 password authentication failed), so postgres can never become healthy: it was stopped. " +
-            "Fix: set Parameters:postgres-password back",
+            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); or set Parameters:postgres-password back",
             refusal);
         Assert.Equal(KnownResourceStates.Waiting, workerWhileRefused);
+        Assert.Equal(0, afterNewPassword.ExitCode);
+        Assert.Contains("Hello world", afterNewPasswordLog);
+        Assert.Equal(10, keptWithNewPassword);
         Assert.Equal(0, afterReset.ExitCode);
         Assert.Contains("Hello world", afterResetLog);
+        Assert.Equal(0, keptTablesAfterReset);
     }
 
     public async ValueTask DisposeAsync()

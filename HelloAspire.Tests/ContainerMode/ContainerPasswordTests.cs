@@ -47,7 +47,7 @@ public sealed class ContainerPasswordTests : IAsyncDisposable
 
     /// <summary>
     /// Kept data made with another password, under <c>--RunOnce=true</c> (a script, CI): the run ends with exit code 1
-    /// and the one line that names the volume and both fixes, instead of waiting without end.
+    /// and the one line that names the volume and the three fixes, instead of waiting without end.
     /// </summary>
     [Fact]
     public async Task AChangedPasswordEndsARunOnceWithExitCodeOneAndItsLine()
@@ -59,8 +59,8 @@ public sealed class ContainerPasswordTests : IAsyncDisposable
 
         Assert.True(first.ExitCode == 0, $"the first run failed ({first.ExitCode}): {first.Errors}{string.Join(Environment.NewLine, first.Lines.TakeLast(20))}");
         var failure = Assert.Single(AppHostProcess.Entries(changed.Lines), line => line.StartsWith("fail:", StringComparison.Ordinal));
-        Assert.Contains($"is not the one the data in the volume '{_container.Volume}' was made with", failure);
-        Assert.Contains("Fix: set Parameters:postgres-password back to the password the data was made with", failure);
+        Assert.Contains($"the data in the volume '{_container.Volume}' was made with another password than Parameters:postgres-password holds now", failure);
+        Assert.Contains("Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); or set Parameters:postgres-password back", failure);
         Assert.Equal(1, changed.ExitCode);
     }
 

@@ -52,13 +52,16 @@ public static class HelloApp
     public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
         app.WaitForRunOnceResourceToEndAsync("worker", cancellationToken);
 
-    /// <summary>Waits until the worker, started again after <paramref name="previous"/>, has finished; returns that run's snapshot.</summary>
+    /// <summary>
+    /// Waits until the worker, started again after <paramref name="previous"/>, has finished; returns that run's snapshot.
+    /// A previous run that never started (it failed to start) has no start time: any finished run is a later one.
+    /// </summary>
     public static async Task<CustomResourceSnapshot> WaitForWorkerToFinishAgainAsync(this DistributedApplication app, CustomResourceSnapshot previous, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(WorkerTimeout, cancellationToken);
         var again = await app.ResourceNotifications.WaitForResourceAsync(
             "worker",
-            e => e.Snapshot.State?.Text == KnownResourceStates.Finished && e.Snapshot.StartTimeStamp > previous.StartTimeStamp,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished && (previous.StartTimeStamp is null || e.Snapshot.StartTimeStamp > previous.StartTimeStamp),
             timeout.Token);
         return again.Snapshot;
     }
