@@ -159,6 +159,7 @@ public static class LocalPostgresBuilderExtensions
         databaseName ??= name;
         builder.Resource.AddDatabase(name, databaseName);
         var database = new LocalPostgresDatabaseResource(name, databaseName, builder.Resource);
+        builder.Resource.DatabaseResources.Add(database);
 
         return builder.ApplicationBuilder.AddResource(database)
             .WithInitialState(new CustomResourceSnapshot

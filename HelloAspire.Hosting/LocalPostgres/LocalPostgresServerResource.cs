@@ -81,6 +81,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
 
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
 
+    /// <summary>The database resources, whose seed scripts (if any) new data gets before the server listens.</summary>
+    internal List<LocalPostgresDatabaseResource> DatabaseResources { get; } = [];
+
     /// <summary>
     /// Stops the server (fast shutdown) and throws away what a first start made, so that the next start initializes
     /// and seeds the data afresh. Nothing else in the data directory is touched.

@@ -43,7 +43,7 @@ public static partial class SeedScriptsExtensions
             throw new DistributedApplicationException(ex.Message, ex);
         }
 
-        database.WithAnnotation(new SeedScriptsAnnotation(fullPath));
+        database.WithAnnotation(new SeedScriptsAnnotation(fullPath, directorySetting));
         database.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(database.Resource,
             (e, cancellationToken) => ApplyAsync(database.Resource, fullPath, directorySetting, e.Services, cancellationToken));
         return database;
@@ -56,13 +56,9 @@ public static partial class SeedScriptsExtensions
         var resourceLog = services.GetRequiredService<ResourceLoggerService>().GetLogger(database is IResourceWithParent child ? child.Parent : database);
         try
         {
-            var scripts = SeedScripts.Find(directory, directorySetting);
             var connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken)
                 ?? throw new DistributedApplicationException($"{database.Name} has no connection string to seed it with.");
-            // Not pooled: the AppHost keeps no connection open to the database once it is seeded.
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync(cancellationToken);
-            await SeedScripts.ApplyAsync(connection, scripts, resourceLog, cancellationToken);
+            await new SeedScriptsAnnotation(directory, directorySetting).ApplyAsync(connectionString, resourceLog, cancellationToken);
         }
         catch (Exception ex) when (ex is SeedException or NpgsqlException)
         {
@@ -87,5 +83,32 @@ public static partial class SeedScriptsExtensions
     private static partial void LogDatabaseSeedFailed(ILogger logger, string database, string error);
 }
 
-/// <summary>The database is seeded by its AppHost from <paramref name="Directory"/> (<see cref="SeedScriptsExtensions.WithSeedScripts"/>): it needs no seed step.</summary>
-public sealed record SeedScriptsAnnotation(string Directory) : IResourceAnnotation;
+/// <summary>
+/// The database is seeded by its AppHost from <paramref name="Directory"/> (<see cref="SeedScriptsExtensions.WithSeedScripts"/>):
+/// it needs no seed step. A server that makes new data privately first (local mode's init server) applies them there
+/// too, so that nothing connects to new data before it is seeded.
+/// </summary>
+/// <param name="Directory">The scripts' folder.</param>
+/// <param name="DirectorySetting">Where the folder is set, for the fix of a missing one.</param>
+public sealed record SeedScriptsAnnotation(string Directory, string DirectorySetting) : IResourceAnnotation
+{
+    /// <summary>
+    /// Applies the scripts to the database of <paramref name="connectionString"/>, by the same rule as at every start,
+    /// on one connection that is not kept, and without loading the database's types (text and PostgreSQL's built-in
+    /// types are all a seed needs, and that query would delay every start).
+    /// </summary>
+    /// <exception cref="SeedException">A script failed, changed after it was applied, or cannot run.</exception>
+    /// <exception cref="NpgsqlException">The database could not be reached.</exception>
+    public async Task ApplyAsync(string connectionString, ILogger log, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentNullException.ThrowIfNull(log);
+        var scripts = SeedScripts.Find(Directory, DirectorySetting);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Pooling = false;
+        builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
+        await using var dataSource = builder.Build();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await SeedScripts.ApplyAsync(connection, scripts, log, cancellationToken);
+    }
+}

@@ -303,6 +303,7 @@ internal sealed class LocalPostgresStart(
         }
 
         await CreateDatabasesAsync(target, server.Databases.Values.DefaultIfEmpty(server.InitDatabaseName), cancellationToken);
+        await SeedNewDataAsync(target, cancellationToken);
     }
 
     private async Task CompleteStartAsync()
@@ -368,6 +369,39 @@ internal sealed class LocalPostgresStart(
         }
 
         PasswordVerifier.Write(server.Data.PasswordVerifierFile, password);
+    }
+
+    /// <summary>
+    /// New data gets its seed on the init server, which listens on its private socket only: nothing connects to new
+    /// data before it is seeded. By the rule of every start (recorded, so the start after finds nothing to do); a
+    /// failure leaves the data unfinished, and the next start makes it afresh.
+    /// </summary>
+    private async Task SeedNewDataAsync(PsqlTarget target, CancellationToken cancellationToken)
+    {
+        foreach (var database in server.DatabaseResources)
+        {
+            if (database.Annotations.OfType<SeedScriptsAnnotation>().LastOrDefault() is not { } seed)
+            {
+                continue;
+            }
+
+            var connectionString = new Npgsql.NpgsqlConnectionStringBuilder
+            {
+                Host = target.Host,
+                Port = target.Port,
+                Username = LocalPostgresServerResource.UserName,
+                Password = target.Password,
+                Database = database.DatabaseName,
+            }.ConnectionString;
+            try
+            {
+                await seed.ApplyAsync(connectionString, resourceLog, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HelloAspire.Seeding.SeedException or Npgsql.NpgsqlException)
+            {
+                throw new LocalPostgresException($"{ex.Message} The unfinished data is made afresh on the next start.", ex);
+            }
+        }
     }
 
     private async Task CreateDatabasesAsync(PsqlTarget target, IEnumerable<string> databaseNames, CancellationToken cancellationToken)
