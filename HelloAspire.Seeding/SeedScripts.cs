@@ -22,8 +22,19 @@ public static partial class SeedScripts
     /// <summary>The table that records what was applied, in the database's default schema.</summary>
     public const string HistoryTable = "helloaspire_seed_history";
 
+    /// <summary>The table's definition, made when missing.</summary>
+    public const string CreateHistoryTable =
+        $"CREATE TABLE IF NOT EXISTS {HistoryTable} (script text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());";
+
     // The advisory lock's key: one per database, shared with every applier of this rule.
     private const string LockKey = "hashtext('helloaspire-seed')";
+
+    /// <summary>What <see cref="HistoryTable"/> records of a script's text: its SHA-256, lower-case hex, of its UTF-8 bytes.</summary>
+    public static string Sha256Of(string script)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(script)));
+    }
 
     /// <summary>
     /// The scripts of <paramref name="directory"/>, in the order they run; <paramref name="setting"/> names where the
@@ -63,14 +74,7 @@ public static partial class SeedScripts
         await ExecuteAsync(connection, null, $"SELECT pg_advisory_lock({LockKey});", cancellationToken);
         try
         {
-            await ExecuteAsync(connection, null,
-                $"""
-                CREATE TABLE IF NOT EXISTS {HistoryTable} (
-                    script     text        PRIMARY KEY,
-                    sha256     text        NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now()
-                );
-                """, cancellationToken);
+            await ExecuteAsync(connection, null, CreateHistoryTable, cancellationToken);
             var applied = await AppliedAsync(connection, cancellationToken);
             var ran = 0;
             foreach (var script in scripts)
@@ -111,7 +115,7 @@ public static partial class SeedScripts
     {
         var name = Path.GetFileName(path);
         var sql = await File.ReadAllTextAsync(path, cancellationToken);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
+        var hash = Sha256Of(sql);
         switch (applied.GetValueOrDefault(name))
         {
             case { } recorded when recorded == hash:

@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Made the template cluster {Template} (initdb once per PostgreSQL installation and options) in {ElapsedMs} ms.")]
     public static partial void TemplateCreated(ILogger logger, string template, long elapsedMs);
 
+    [LoggerMessage(EventId = 307, Level = LogLevel.Information, Message = "Seed: applied {Script}.")]
+    public static partial void AppliedToNewData(ILogger logger, string script);
+
     [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Ready: data in {DataDirectory}, new data this start: {NewData}.")]
     public static partial void Ready(ILogger logger, string dataDirectory, bool newData);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using HelloAspire.Hosting.LocalPostgres.Cluster;
 using HelloAspire.Hosting.LocalPostgres.Unix;
+using HelloAspire.Seeding;
 
 namespace HelloAspire.Hosting.LocalPostgres.Lifecycle;
 
@@ -373,8 +374,10 @@ internal sealed class LocalPostgresStart(
 
     /// <summary>
     /// New data gets its seed on the init server, which listens on its private socket only: nothing connects to new
-    /// data before it is seeded. By the rule of every start (recorded, so the start after finds nothing to do); a
-    /// failure leaves the data unfinished, and the next start makes it afresh.
+    /// data before it is seeded. Each script runs through psql, as the server account, in one transaction with the row
+    /// that records it (<see cref="SeedScripts"/>' table and hash), so the start after finds nothing to do; psql
+    /// rather than a driver, which the AppHost would compile on a first start's critical path. A failure leaves the
+    /// data unfinished, and the next start makes it afresh.
     /// </summary>
     private async Task SeedNewDataAsync(PsqlTarget target, CancellationToken cancellationToken)
     {
@@ -385,21 +388,23 @@ internal sealed class LocalPostgresStart(
                 continue;
             }
 
-            var connectionString = new Npgsql.NpgsqlConnectionStringBuilder
+            foreach (var path in SeedScripts.Find(seed.Directory, seed.DirectorySetting))
             {
-                Host = target.Host,
-                Port = target.Port,
-                Username = LocalPostgresServerResource.UserName,
-                Password = target.Password,
-                Database = database.DatabaseName,
-            }.ConnectionString;
-            try
-            {
-                await seed.ApplyAsync(connectionString, resourceLog, cancellationToken);
-            }
-            catch (Exception ex) when (ex is HelloAspire.Seeding.SeedException or Npgsql.NpgsqlException)
-            {
-                throw new LocalPostgresException($"{ex.Message} The unfinished data is made afresh on the next start.", ex);
+                var name = Path.GetFileName(path);
+                var script = await File.ReadAllTextAsync(path, cancellationToken);
+                var result = await Psql.RunAsync(server, target with { Database = database.DatabaseName },
+                [
+                    "--quiet", "--single-transaction", $"--command={SeedScripts.CreateHistoryTable}", "--file=-",
+                    $"--command=INSERT INTO {SeedScripts.HistoryTable} (script, sha256) VALUES ('{name.Replace("'", "''", StringComparison.Ordinal)}', '{SeedScripts.Sha256Of(script)}');",
+                ], resourceLog, cancellationToken, script);
+                if (!result.Succeeded)
+                {
+                    throw new LocalPostgresException(
+                        $"Seed script {name} failed on new data, and nothing of it was written (psql exit code {result.ExitCode}): {result.Errors.Trim()} " +
+                        "Fix: correct the script and start again; the unfinished data is made afresh.");
+                }
+
+                Log.AppliedToNewData(resourceLog, name);
             }
         }
     }
