@@ -109,8 +109,8 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
 
         var password = await PasswordParameter.GetValueAsync(cancellationToken)
             ?? throw new LocalPostgresException($"The password parameter '{PasswordParameter.Name}' has no value. Fix: set Parameters:{PasswordParameter.Name} in the AppHost's user secrets.");
-        var result = await Account.RunToolAsync(Installation.Postgres, ["--single", "-D", Data.PgData, "-c", "password_encryption=scram-sha-256", "postgres"],
-            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, input: UseNewPasswordCommand.SetPasswordStatement(UserName, password));
+        var (arguments, input) = UseNewPasswordCommand.SingleUserRun(Data.PgData, UserName, password);
+        var result = await Account.RunToolAsync(Installation.Postgres, arguments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, input: input);
         if (!result.Succeeded || UseNewPasswordCommand.Failed(result.Errors))
         {
             throw new LocalPostgresException($"Single-user mode could not set the password (exit code {result.ExitCode}): {result.Errors.Trim()} Fix: see {Name}'s log; the data is unchanged.");

@@ -102,10 +102,9 @@ public static class PostgresContainerExtensions
     {
         var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
             ?? throw new DistributedApplicationException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
+        var (arguments, input) = UseNewPasswordCommand.SingleUserRun(DataPath, await server.UserNameReference.GetValueAsync(cancellationToken) ?? "postgres", password);
         var errors = await ContainerVolumes.RunOnAsync(runtime, ImageReferenceOf(server), volume, DataPath, $"{ImagePostgresUserId}:{ImagePostgresUserId}", "postgres",
-            ["--single", "-D", DataPath, "-c", "password_encryption=scram-sha-256", "postgres"],
-            UseNewPasswordCommand.SetPasswordStatement(await server.UserNameReference.GetValueAsync(cancellationToken) ?? "postgres", password),
-            server.Name, cancellationToken);
+            arguments, input, server.Name, cancellationToken);
         if (UseNewPasswordCommand.Failed(errors))
         {
             throw new DistributedApplicationException($"Single-user mode could not set the password in the volume '{volume}': {errors.Trim()} Fix: see {server.Name}'s log; the data is unchanged.");

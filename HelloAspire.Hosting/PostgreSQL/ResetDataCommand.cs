@@ -22,7 +22,8 @@ public static class ResetDataCommand
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(data);
         ArgumentNullException.ThrowIfNull(throwAway);
-        return builder.WithCommand(Name, "Reset data", context => ResetAsync(builder.Resource, throwAway, context), new CommandOptions
+        return builder.WithCommand(Name, "Reset data", context => StoppedDataCommand.RunAsync(builder.Resource, throwAway, context,
+            "The data was not reset", "The data was reset and seeded again."), new CommandOptions
         {
             Description = "Throw the data away and start again as on a first start (initdb, then the seed scripts). The clients are stopped first and started again after.",
             ConfirmationMessage = $"Delete every database and row in {data}, and seed it again from the seed scripts?",
@@ -30,7 +31,4 @@ public static class ResetDataCommand
             UpdateState = StoppedDataCommand.UpdateState,
         });
     }
-
-    private static Task<ExecuteCommandResult> ResetAsync(IResource server, Func<CancellationToken, Task> throwAway, ExecuteCommandContext context) =>
-        StoppedDataCommand.RunAsync(server, throwAway, context, "The data was not reset", "The data was reset and seeded again.");
 }

@@ -43,13 +43,14 @@ public static partial class SeedScriptsExtensions
             throw new DistributedApplicationException(ex.Message, ex);
         }
 
-        database.WithAnnotation(new SeedScriptsAnnotation(fullPath, directorySetting));
+        var seed = new SeedScriptsAnnotation(fullPath, directorySetting);
+        database.WithAnnotation(seed);
         database.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(database.Resource,
-            (e, cancellationToken) => ApplyAsync(database.Resource, fullPath, directorySetting, e.Services, cancellationToken));
+            (e, cancellationToken) => ApplyAsync(database.Resource, seed, e.Services, cancellationToken));
         return database;
     }
 
-    private static async Task ApplyAsync<T>(T database, string directory, string directorySetting, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task ApplyAsync<T>(T database, SeedScriptsAnnotation seed, IServiceProvider services, CancellationToken cancellationToken)
         where T : IResourceWithConnectionString
     {
         // In the server's log, where its start is, as the image's init scripts were: the database has no log of its own.
@@ -58,7 +59,7 @@ public static partial class SeedScriptsExtensions
         {
             var connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken)
                 ?? throw new DistributedApplicationException($"{database.Name} has no connection string to seed it with.");
-            await new SeedScriptsAnnotation(directory, directorySetting).ApplyAsync(connectionString, resourceLog, cancellationToken);
+            await ApplyOnOneConnectionAsync(connectionString, seed, resourceLog, cancellationToken);
         }
         catch (Exception ex) when (ex is SeedException or NpgsqlException)
         {
@@ -76,6 +77,21 @@ public static partial class SeedScriptsExtensions
         }
     }
 
+    /// <summary>
+    /// The scripts, applied on one connection that is not kept, and without loading the database's types (text and
+    /// PostgreSQL's built-in types are all a seed needs, and that query would delay every start).
+    /// </summary>
+    private static async Task ApplyOnOneConnectionAsync(string connectionString, SeedScriptsAnnotation seed, ILogger log, CancellationToken cancellationToken)
+    {
+        var scripts = SeedScripts.Find(seed.Directory, seed.DirectorySetting);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Pooling = false;
+        builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
+        await using var dataSource = builder.Build();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await SeedScripts.ApplyAsync(connection, scripts, log, cancellationToken);
+    }
+
     [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "{Error}")]
     private static partial void LogSeedFailed(ILogger logger, string error);
 
@@ -90,25 +106,4 @@ public static partial class SeedScriptsExtensions
 /// </summary>
 /// <param name="Directory">The scripts' folder.</param>
 /// <param name="DirectorySetting">Where the folder is set, for the fix of a missing one.</param>
-public sealed record SeedScriptsAnnotation(string Directory, string DirectorySetting) : IResourceAnnotation
-{
-    /// <summary>
-    /// Applies the scripts to the database of <paramref name="connectionString"/>, by the same rule as at every start,
-    /// on one connection that is not kept, and without loading the database's types (text and PostgreSQL's built-in
-    /// types are all a seed needs, and that query would delay every start).
-    /// </summary>
-    /// <exception cref="SeedException">A script failed, changed after it was applied, or cannot run.</exception>
-    /// <exception cref="NpgsqlException">The database could not be reached.</exception>
-    public async Task ApplyAsync(string connectionString, ILogger log, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        ArgumentNullException.ThrowIfNull(log);
-        var scripts = SeedScripts.Find(Directory, DirectorySetting);
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.Pooling = false;
-        builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
-        await using var dataSource = builder.Build();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await SeedScripts.ApplyAsync(connection, scripts, log, cancellationToken);
-    }
-}
+public sealed record SeedScriptsAnnotation(string Directory, string DirectorySetting) : IResourceAnnotation;

@@ -49,6 +49,13 @@ public static class UseNewPasswordCommand
             $"or set Parameters:{passwordParameter.Name} back to the one the data was made with; or {reset}, which deletes the data.";
     }
 
+    /// <summary>
+    /// The run that sets the password, the same in every mode: postgres's arguments for single-user mode on the data in
+    /// <paramref name="dataPath"/>, and the statement for its standard input (never its command line).
+    /// </summary>
+    internal static (string[] Arguments, string Input) SingleUserRun(string dataPath, string userName, string password) =>
+        (["--single", "-D", dataPath, "-c", "password_encryption=scram-sha-256", "postgres"], SetPasswordStatement(userName, password));
+
     /// <summary>The statement that sets the superuser's password, for PostgreSQL's single-user mode (one line, on standard input).</summary>
     internal static string SetPasswordStatement(string userName, string password) =>
         $"ALTER ROLE \"{userName.Replace("\"", "\"\"", StringComparison.Ordinal)}\" PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}';\n";
