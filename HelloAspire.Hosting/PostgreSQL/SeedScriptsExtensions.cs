@@ -50,6 +50,34 @@ public static partial class SeedScriptsExtensions
         return database;
     }
 
+    /// <summary>
+    /// Applies the seed of each database of <paramref name="server"/> that has one, as its ready event does; returns
+    /// the failure's line (also logged and shown as the database's state), or null.
+    /// </summary>
+    internal static async Task<string?> ApplyToDatabasesOfAsync(IResource server, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var databases = services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<IResourceWithConnectionString>()
+            .Where(r => r is IResourceWithParent child && child.Parent == server);
+        foreach (var database in databases)
+        {
+            if (database.Annotations.OfType<SeedScriptsAnnotation>().LastOrDefault() is not { } seed)
+            {
+                continue;
+            }
+
+            try
+            {
+                await ApplyAsync(database, seed, services, cancellationToken);
+            }
+            catch (DistributedApplicationException ex)
+            {
+                return ex.Message;
+            }
+        }
+
+        return null;
+    }
+
     private static async Task ApplyAsync<T>(T database, SeedScriptsAnnotation seed, IServiceProvider services, CancellationToken cancellationToken)
         where T : IResourceWithConnectionString
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace HelloAspire.Hosting.PostgreSQL;
 
 /// <summary>
@@ -51,11 +53,23 @@ internal static class StoppedDataCommand
         }
 
         notifications.TryGetCurrentState(server.Name, out var stopped);
+        var startedAt = DateTime.UtcNow;
         await RunAsync(commands, server, KnownResourceCommands.StartCommand, cancellationToken);
         var started = await notifications.WaitForResourceAsync(server.Name, StartOutcome.After(stopped?.Snapshot), cancellationToken);
         if (started.Snapshot.State?.Text != KnownResourceStates.Running)
         {
             return CommandResults.Failure($"{done} But the server did not start again ({started.Snapshot.State?.Text}). Fix: see its log, then start it.");
+        }
+
+        // Aspire keeps a database's ready event from the server's last start, so a client started now could pass its
+        // wait before this start's seed has run (a fresh machine's run saw the worker read a reset volume unseeded). So
+        // the clients start once the server's health has been checked since this start and its databases' seed rule has
+        // been applied: idempotent, and serialized by its lock with the ready event's own run.
+        await notifications.WaitForResourceAsync(server.Name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy
+            && e.Snapshot.HealthReports.All(r => r.LastRunAt?.ToUniversalTime() >= startedAt), cancellationToken);
+        if (await SeedScriptsExtensions.ApplyToDatabasesOfAsync(server, context.Services, cancellationToken) is { } seedFailure)
+        {
+            return CommandResults.Failure($"{done} But its seed failed: {seedFailure}");
         }
 
         foreach (var client in clients.Except(waiting))
