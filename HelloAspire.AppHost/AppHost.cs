@@ -17,7 +17,9 @@ builder.LogStopDuringStartAsOneLine();
 // DCP killed or crashed under the app: one line and exit code 69 within seconds, instead of a hang that holds the data.
 builder.StopWhenOrchestratorEnds("Fix: run the AppHost again; if the orchestrator keeps ending, see docs/troubleshooting.md.");
 
-// A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever.
+// A dependency that stops or fails to start fails its dependents, instead of leaving them waiting forever. (A server
+// that ran first and was then stopped, as for kept data that refuses the password, leaves them waiting: Aspire ends a
+// wait for health only on health. Its fix, Use new password, lets them go on.)
 builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
 
 // --RunOnce=true: the AppHost stops once the clients have ended (or the database cannot start), with their exit

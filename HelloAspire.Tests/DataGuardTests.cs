@@ -6,6 +6,7 @@ namespace HelloAspire.Tests;
 public sealed class DataGuardTests : IAsyncDisposable
 {
     private const string Password = "the-password-the-data-was-made-with";
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(120);
     private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -23,19 +24,25 @@ public sealed class DataGuardTests : IAsyncDisposable
         Assert.Equal(0, first.ExitCode);
 
         const string NewPassword = "a-new-password-0123456789";
-        app = await _apps.StartAsync(Args(NewPassword), Ct);
-        var changed = await app.WaitForWorkerToEndAsync(Ct);
+        // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the fix.
+        (app, var started) = await _apps.BeginStartAsync(Args(NewPassword), Ct);
+        await ServerCommands.WaitForStateAsync(app, "postgres", KnownResourceStates.FailedToStart, Ct);
+        var changedStates = HelloApp.StatesOf(app, "postgres", "hello", "worker");
         var changedLog = await app.LogsOfAsync("postgres", Ct);
-        // The fix that keeps the data: the server takes the new password, and the worker, started again, says hello.
+        // The fix that keeps the data: the server takes the new password, and the waiting worker goes on and says hello.
         await ServerCommands.ExecuteAsync(app, "postgres", UseNewPasswordCommand.Name, Ct);
-        var afterCommand = await app.WaitForWorkerToFinishAgainAsync(changed, Ct);
+        await started;
+        var afterCommand = await app.WaitForWorkerToEndAsync(Ct);
         var afterCommandLog = await app.LogsOfAsync("worker", Ct);
         await _apps.StopAsync(app, Ct);
 
-        Assert.Equal(KnownResourceStates.FailedToStart, changed.State?.Text);
-        Assert.Contains("was made with another password than Parameters:postgres-password holds now. " +
+        // The same state as container mode's (ContainerKeptVolumeTests): the server and its database failed to start,
+        // the worker waits for them.
+        Assert.Equal(HelloApp.RefusedPasswordStates, changedStates);
+        Assert.Contains($"postgres: the data in '{_apps.Data.Combine("pgdata")}' was made with another password than Parameters:postgres-password holds now " +
+            "(PostgreSQL refuses it: 28P01 password authentication failed), so postgres can never become healthy: it was stopped. " +
             "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); " +
-            "or set Parameters:postgres-password back to the one the data was made with; or reset it (Reset data, or 'aspire resource postgres reset-data'), which deletes the data.",
+            "or set Parameters:postgres-password back to the one the data was made with; or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes the data.",
             changedLog);
         Assert.DoesNotContain("deleting '", changedLog); // never advice to delete a folder the user named
         Assert.Equal(0, afterCommand.ExitCode);
@@ -47,6 +54,23 @@ public sealed class DataGuardTests : IAsyncDisposable
         var note = await ServerCommands.ScalarAsync<string>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT note FROM kept", Ct);
         Assert.Equal(0, next.ExitCode);
         Assert.Equal("written by the user", note);
+    }
+
+    /// <summary>
+    /// The same under <c>--RunOnce=true</c> (a script, CI), as in container mode (ContainerPasswordTests): the run ends
+    /// with exit code 1 and the one line, instead of waiting without end for a server that was stopped.
+    /// </summary>
+    [Fact]
+    public async Task AChangedPasswordEndsARunOnceWithExitCodeOneAndItsLine()
+    {
+        var first = await AppHostProcess.RunToEndAsync(Args(Password, "--RunOnce=true"), s_runTimeout, Ct);
+        var changed = await AppHostProcess.RunToEndAsync(Args("another-password-than-the-datas", "--RunOnce=true"), s_runTimeout, Ct);
+
+        Assert.True(first.ExitCode == 0, $"the first run failed ({first.ExitCode}): {first.Errors}{string.Join(Environment.NewLine, first.Lines.TakeLast(20))}");
+        var failure = Assert.Single(AppHostProcess.Entries(changed.Lines), line => line.StartsWith("fail:", StringComparison.Ordinal));
+        Assert.Contains($"postgres: the data in '{_apps.Data.Combine("pgdata")}' was made with another password than Parameters:postgres-password holds now", failure);
+        Assert.Contains("Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password')", failure);
+        Assert.Equal(1, changed.ExitCode);
     }
 
     /// <summary>

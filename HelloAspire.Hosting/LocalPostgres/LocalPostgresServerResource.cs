@@ -75,10 +75,6 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"Host={Host};Port={Port};Username={UserName};Password={PasswordParameter}");
 
-    internal string PasswordMismatchMessage =>
-        $"The data in '{Data.PgData}' was made with another password than Parameters:{PasswordParameter.Name} holds now. " +
-        UseNewPasswordCommand.MismatchFix(Name, PasswordParameter, $"reset it (Reset data, or 'aspire resource {Name} {ResetDataCommand.Name}')");
-
     internal void AddDatabase(string name, string databaseName) => _databases.TryAdd(name, databaseName);
 
     /// <summary>The database resources, whose seed scripts (if any) new data gets before the server listens.</summary>

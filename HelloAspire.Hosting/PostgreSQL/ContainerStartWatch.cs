@@ -7,16 +7,14 @@ namespace HelloAspire.Hosting.PostgreSQL;
 
 /// <summary>
 /// A PostgreSQL container's start, seen to its end. A container that fails before it is ready (an image that cannot
-/// be had, a runtime that cannot run it, data it cannot start on), or kept data that refuses the configured password
-/// (which Aspire would wait on forever: aspire#5399), becomes one error line on the AppHost's console and in the
-/// server's log, with the cause and the fix. A refused password also stops the container, so the dashboard shows it
-/// stopped rather than running and unhealthy, and its Reset data can start it afresh.
+/// be had, a runtime that cannot run it, data it cannot start on) becomes one error line on the AppHost's console and
+/// in the server's log, with the cause and the fix. (Kept data that refuses the password is <see cref="RefusedPasswordWatch"/>'s,
+/// as in local mode.)
 /// </summary>
 internal sealed partial class ContainerStartWatch(
     ContainerStartWatch.Target target,
     ResourceNotificationService notifications,
     ResourceLoggerService resourceLogs,
-    ResourceCommandService commands,
     IHostApplicationLifetime lifetime,
     ILogger<ContainerStartWatch> logger) : IHostedService
 {
@@ -37,8 +35,6 @@ internal sealed partial class ContainerStartWatch(
     /// <param name="StopAppHostOnFailure">A run that should end by itself ends now, with exit code 1, instead of waiting on a server that can never become healthy.</param>
     public sealed record Target(PostgresServerResource Server, Func<string> RuntimeName, string Image, string? Volume, string ImageFix, bool StopAppHostOnFailure);
 
-    // PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.
-    private const string InvalidPassword = "28P01";
     private const int ReportedLines = 20;
     private static readonly TimeSpan s_logReadBound = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_logReadInterval = TimeSpan.FromMilliseconds(250);
@@ -106,10 +102,6 @@ internal sealed partial class ContainerStartWatch(
                 {
                     _ = Settle(() => Task.CompletedTask);
                 }
-                else if (snapshot.State?.Text == KnownResourceStates.Running && snapshot.HealthReports.Any(r => r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true))
-                {
-                    await Settle(() => StopForPasswordAsync(stoppingToken));
-                }
                 else if (IsFailedStart(snapshot, out var state))
                 {
                     await Settle(() => ReportFailedStartAsync(state, snapshot.ExitCode));
@@ -142,27 +134,12 @@ internal sealed partial class ContainerStartWatch(
         }
     }
 
+    /// <summary>A start that failed, other than by a refused password (which <see cref="RefusedPasswordWatch"/> reports and shows as failed).</summary>
     private static bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
     {
         state = snapshot.State?.Text ?? "";
-        return state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0));
-    }
-
-    private async Task StopForPasswordAsync(CancellationToken stoppingToken)
-    {
-        var server = target.Server.Name;
-        var parameter = $"Parameters:{target.Server.PasswordParameter.Name}";
-        Report(
-            $"{server}: the data in {VolumeText()} was made with another password than {parameter} holds now " +
-            $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {server} can never become healthy: it was stopped. " +
-            UseNewPasswordCommand.MismatchFix(server, target.Server.PasswordParameter, ResetText("", "start it again")));
-        var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
-        if (!stopped.Success)
-        {
-            LogStopFailed(logger, stopped.Message ?? "no reason given");
-        }
-
-        StopAppHostIfAsked();
+        return (state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
+            && !RefusedPasswordWatch.IsReportedIn(snapshot.HealthReports, DateTime.MinValue);
     }
 
     private async Task ReportFailedStartAsync(string state, int? exitCode)
@@ -260,8 +237,6 @@ internal sealed partial class ContainerStartWatch(
             .ToList();
     }
 
-    private string VolumeText() => target.Volume is null ? "the container" : $"the volume '{target.Volume}'";
-
     /// <summary>A line of PostgreSQL's own log (log_line_prefix '%m [%p] '): a timestamp with its time zone, then the process id.</summary>
     [GeneratedRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \S+ \[\d+\]")]
     private static partial Regex ServerLogLine();
@@ -276,9 +251,6 @@ internal sealed partial class ContainerStartWatch(
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogFailure(ILogger logger, string message);
-
-    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "The server could not be stopped after its password was refused: {Reason}.")]
-    private static partial void LogStopFailed(ILogger logger, string? reason);
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "The watch on {Server}'s start failed; a failed start is still shown on the dashboard.")]
     private static partial void LogWatchFailed(ILogger logger, string server, Exception exception);

@@ -81,7 +81,7 @@ internal static class StoppedDataCommand
     }
 
     /// <summary>The resources that wait for the server or one of its databases: the ones that use the data.</summary>
-    private static List<IResource> ClientsOf(IResource server, DistributedApplicationModel model) =>
+    internal static List<IResource> ClientsOf(IResource server, DistributedApplicationModel model) =>
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
             .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
 

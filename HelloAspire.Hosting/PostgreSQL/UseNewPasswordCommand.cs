@@ -5,10 +5,10 @@ namespace Aspire.Hosting;
 /// <summary>
 /// The server's <c>use-new-password</c> command (a button on the dashboard, <c>aspire resource postgres
 /// use-new-password</c>): the fix for a changed password parameter that keeps the data. The server is stopped (it
-/// usually is: kept data that refuses the password stops it), the superuser's password in the data is set to the one
-/// the parameter holds now, through PostgreSQL's single-user mode on the stopped data (no network, no login, the
-/// password on standard input), and the server starts again; the clients go on as after <see cref="ResetDataCommand"/>.
-/// The next start needs nothing.
+/// usually is: kept data that refuses the password stops it, in every mode alike, with one line that offers this
+/// command first), the superuser's password in the data is set to the one the parameter holds now, through
+/// PostgreSQL's single-user mode on the stopped data (no network, no login, the password on standard input), and the
+/// server starts again; the clients that waited for it go on. The next start needs nothing.
 /// </summary>
 public static class UseNewPasswordCommand
 {
@@ -17,6 +17,8 @@ public static class UseNewPasswordCommand
     /// <summary>
     /// Offers the command on <paramref name="builder"/>'s server, with a confirmation that names <paramref name="data"/>
     /// and <paramref name="passwordParameter"/>; <paramref name="takeNewPassword"/> sets the password on the stopped data.
+    /// A start whose health check finds the password refused is stopped and shown as failed, with the line that offers
+    /// the command (a run that ends with its clients ends there, with exit code 1).
     /// </summary>
     public static IResourceBuilder<T> WithUseNewPasswordCommand<T>(
         this IResourceBuilder<T> builder, string data, ParameterResource passwordParameter, Func<CancellationToken, Task> takeNewPassword)
@@ -26,6 +28,7 @@ public static class UseNewPasswordCommand
         ArgumentException.ThrowIfNullOrEmpty(data);
         ArgumentNullException.ThrowIfNull(passwordParameter);
         ArgumentNullException.ThrowIfNull(takeNewPassword);
+        RefusedPasswordWatch.StartBeforeResources(builder.ApplicationBuilder, new(builder.Resource, data, passwordParameter));
         return builder.WithCommand(Name, "Use new password", context => StoppedDataCommand.RunAsync(builder.Resource, takeNewPassword, context,
             "The data keeps its old password", $"The data now takes the password in Parameters:{passwordParameter.Name}."), new CommandOptions
         {

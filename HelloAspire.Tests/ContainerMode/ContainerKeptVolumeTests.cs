@@ -7,8 +7,9 @@ namespace HelloAspire.Tests.ContainerMode;
 /// the password Aspire generated and kept, and applies a seed script added since (which the image's
 /// /docker-entrypoint-initdb.d never does on kept data); when its container is killed, the dashboard's start command
 /// brings it back with every row; a run with another password says so in one line (Aspire alone would wait without end and
-/// without a word, microsoft/aspire#5399); the dashboard's Use new password, which the line names first, gives the
-/// volume the new password and the waiting worker its hello with every row kept; Reset data then starts it afresh.
+/// without a word, microsoft/aspire#5399) and fails the server's start as local mode does; the dashboard's Use new
+/// password, which the line names first, gives the volume the new password and the waiting worker its hello with every
+/// row kept; Reset data then starts it afresh.
 /// One app run per step, on one volume: container runs are the suite's dearest. (Both clients on a first start:
 /// <see cref="ContainerThrowawayDataTests"/>.)
 /// </summary>
@@ -53,9 +54,9 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the reset.
         var (refusedApp, started) = await _apps.BeginStartAsync(_container.Args(seed, "--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
-        var refused = await ServerCommands.WaitForTerminalStateAsync(refusedApp, "postgres", Ct);
+        await ServerCommands.WaitForStateAsync(refusedApp, "postgres", KnownResourceStates.FailedToStart, Ct);
+        var refusedStates = HelloApp.StatesOf(refusedApp, "postgres", "hello", "worker");
         var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
-        var workerWhileRefused = refusedApp.ResourceNotifications.TryGetCurrentState("worker", out var waiting) ? waiting.Snapshot.State?.Text : null;
         // The fix that keeps the data: the volume takes the new password, and the waiting worker goes on.
         await ServerCommands.ExecuteAsync(refusedApp, "postgres", UseNewPasswordCommand.Name, Ct);
         await started;
@@ -83,13 +84,14 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
         Assert.Equal(0, restarted.ExitCode);
         Assert.Contains("Hello world", restartedWorkerLog);
 
-        Assert.Equal(0, refused.ExitCode); // stopped by the AppHost (a fast shutdown), not crashed
+        // The same state as local mode's (DataGuardTests): the server and its database failed to start, the worker waits for them.
+        Assert.Equal(HelloApp.RefusedPasswordStates, refusedStates);
         Assert.Contains(
             $"postgres: the data in the volume '{_container.Volume}' was made with another password than Parameters:postgres-password holds now " +
             "(PostgreSQL refuses it: 28P01 password authentication failed), so postgres can never become healthy: it was stopped. " +
-            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); or set Parameters:postgres-password back",
+            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); or set Parameters:postgres-password back " +
+            "to the one the data was made with; or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes the data.",
             refusal);
-        Assert.Equal(KnownResourceStates.Waiting, workerWhileRefused);
         Assert.Equal(0, afterNewPassword.ExitCode);
         Assert.Contains("Hello world", afterNewPasswordLog);
         Assert.Equal(10, keptWithNewPassword);

@@ -48,6 +48,18 @@ public static class HelloApp
         }
     };
 
+    /// <summary>The current state of each of <paramref name="resources"/>, as "name: state" lines (a failed assertion shows them all).</summary>
+    public static string StatesOf(DistributedApplication app, params string[] resources) =>
+        string.Join(Environment.NewLine, resources.Select(name =>
+            $"{name}: {(app.ResourceNotifications.TryGetCurrentState(name, out var current) ? current.Snapshot.State?.Text : "no state")}"));
+
+    /// <summary>
+    /// What <see cref="StatesOf"/> gives for postgres, hello and the worker once kept data refused the password, in
+    /// every mode: the server and its database failed to start; the worker waits for them (and goes on once fixed).
+    /// </summary>
+    public static string RefusedPasswordStates =>
+        string.Join(Environment.NewLine, $"postgres: {KnownResourceStates.FailedToStart}", $"hello: {KnownResourceStates.FailedToStart}", $"worker: {KnownResourceStates.Waiting}");
+
     /// <summary>Waits until the worker has run and ended; returns its final snapshot (state, exit code).</summary>
     public static Task<CustomResourceSnapshot> WaitForWorkerToEndAsync(this DistributedApplication app, CancellationToken cancellationToken) =>
         app.WaitForRunOnceResourceToEndAsync("worker", cancellationToken);

@@ -55,6 +55,13 @@ public static class ServerCommands
         }
     }
 
+    public static async Task<CustomResourceSnapshot> WaitForStateAsync(DistributedApplication app, string resource, string state, CancellationToken cancellationToken)
+    {
+        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
+        var update = await app.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == state, timeout.Token);
+        return update.Snapshot;
+    }
+
     public static async Task<CustomResourceSnapshot> WaitForTerminalStateAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
     {
         using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);

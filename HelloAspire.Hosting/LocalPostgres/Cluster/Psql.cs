@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.Versioning;
 
 using HelloAspire.Hosting.Processes;
+using HelloAspire.Hosting.PostgreSQL;
 
 namespace HelloAspire.Hosting.LocalPostgres.Cluster;
 
@@ -55,7 +56,7 @@ internal static class Psql
         if (!result.Succeeded)
         {
             throw IsPasswordRejected(result)
-                ? new LocalPostgresException(server.PasswordMismatchMessage)
+                ? new RefusedPasswordException(LocalPostgresServerResource.UserName)
                 : new LocalPostgresException($"Could not create database '{databaseName}' (psql exit code {result.ExitCode}): {result.Errors.Trim()} Fix: see the server's log.");
         }
     }

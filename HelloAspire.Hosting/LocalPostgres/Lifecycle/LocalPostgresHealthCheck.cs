@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 
 using HelloAspire.Hosting.LocalPostgres.Cluster;
+using HelloAspire.Hosting.PostgreSQL;
 
 namespace HelloAspire.Hosting.LocalPostgres.Lifecycle;
 
@@ -45,7 +46,7 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
         return result switch
         {
             { Succeeded: true } => HealthCheckResult.Healthy(),
-            _ when Psql.IsPasswordRejected(result) => HealthCheckResult.Unhealthy(server.PasswordMismatchMessage),
+            _ when Psql.IsPasswordRejected(result) => HealthCheckResult.Unhealthy(RefusedPasswordWatch.HealthDescription(LocalPostgresServerResource.UserName)),
             _ => HealthCheckResult.Unhealthy($"The server does not accept connections: {result.Errors.Trim()}"),
         };
     }

@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using HelloAspire.Hosting.LocalPostgres.Cluster;
 using HelloAspire.Hosting.LocalPostgres.Unix;
 using HelloAspire.Seeding;
+using HelloAspire.Hosting.PostgreSQL;
 
 namespace HelloAspire.Hosting.LocalPostgres.Lifecycle;
 
@@ -36,6 +37,9 @@ internal sealed class LocalPostgresStart(
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+
+    // The kept data's password verifier does not match the password: the server starts, and its health check says so.
+    private bool _passwordRefused;
 
     /// <summary>When this start began, before DCP launched its server.</summary>
     public DateTimeOffset StartedAt => _startedAt;
@@ -131,7 +135,15 @@ internal sealed class LocalPostgresStart(
                 account.EnsureOwns(data.PgData, names.DataDirectory);
                 if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
                 {
-                    throw new LocalPostgresException(server.PasswordMismatchMessage);
+                    // A kept-running server is never stopped by a refused start; any other starts, and is stopped once
+                    // its health check finds the password refused, as in container mode (RefusedPasswordWatch).
+                    if (AdoptedServerProcessId is { } kept)
+                    {
+                        throw new LocalPostgresException(RefusedPasswordWatch.Line(server.Name, $"'{data.PgData}'", server.PasswordParameter,
+                            $"the kept-running server (process {kept}) was left alone"));
+                    }
+
+                    _passwordRefused = true;
                 }
 
                 CreateSocketDirectory();
@@ -315,6 +327,11 @@ internal sealed class LocalPostgresStart(
             timeout.CancelAfter(StartupTimeout);
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
+            if (_passwordRefused)
+            {
+                throw new RefusedPasswordException(LocalPostgresServerResource.UserName);
+            }
+
             // New data got its databases from the init server; kept data gets any declared since.
             if (!NewData)
             {
@@ -342,6 +359,11 @@ internal sealed class LocalPostgresStart(
         {
             Report(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log."));
         }
+        catch (RefusedPasswordException ex)
+        {
+            // Not a failure of this start's own: the health check reports it, and RefusedPasswordWatch says what to do.
+            _ready.TrySetException(ex);
+        }
         catch (Exception ex) when (ex is LocalPostgresException or IOException)
         {
             Report(ex);
@@ -366,7 +388,9 @@ internal sealed class LocalPostgresStart(
         var result = await Psql.RunAsync(server, target, ["--quiet", "--output=/dev/null", "--command=SELECT 1"], resourceLog, cancellationToken);
         if (!result.Succeeded)
         {
-            throw new LocalPostgresException(Psql.IsPasswordRejected(result) ? server.PasswordMismatchMessage : $"The server does not accept connections: {result.Errors.Trim()}");
+            throw Psql.IsPasswordRejected(result)
+                ? new RefusedPasswordException(LocalPostgresServerResource.UserName)
+                : new LocalPostgresException($"The server does not accept connections: {result.Errors.Trim()}");
         }
 
         PasswordVerifier.Write(server.Data.PasswordVerifierFile, password);

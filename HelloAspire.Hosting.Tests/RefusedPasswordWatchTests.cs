@@ -1,0 +1,45 @@
+using HelloAspire.Hosting.PostgreSQL;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HelloAspire.Hosting.Tests;
+
+/// <summary>
+/// What the refused-password watch takes for a refusal, and the line it says: the same in container and local mode,
+/// but for the data it names.
+/// </summary>
+public sealed class RefusedPasswordWatchTests
+{
+    private static readonly DateTime s_startedAt = new(2026, 12, 7, 6, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void ARefusalIsTakenFromEitherModesHealthReportOnlyWhenThisStartMadeIt()
+    {
+        // Container mode: Npgsql's exception; local mode: the health check's own description, in the same words.
+        var container = Report(description: "28P01: password authentication failed for user \"postgres\"", exception: "Npgsql.PostgresException (0x80004005): 28P01: …", at: s_startedAt.AddSeconds(2));
+        var local = Report(description: RefusedPasswordWatch.HealthDescription("postgres"), exception: null, at: s_startedAt.AddSeconds(2));
+        var earlierStart = local with { LastRunAt = s_startedAt.AddSeconds(-30) };
+        var otherFailure = Report(description: "The server does not accept connections: timeout", exception: null, at: s_startedAt.AddSeconds(2));
+
+        Assert.True(RefusedPasswordWatch.IsReportedIn([container], s_startedAt));
+        Assert.True(RefusedPasswordWatch.IsReportedIn([local], s_startedAt));
+        Assert.False(RefusedPasswordWatch.IsReportedIn([earlierStart], s_startedAt)); // a stale report must not stop a fixed server again
+        Assert.False(RefusedPasswordWatch.IsReportedIn([otherFailure], s_startedAt));
+    }
+
+    [Fact]
+    public void TheLineNamesTheDataTheParameterAndTheThreeFixesTheOneThatKeepsTheDataFirst()
+    {
+        var password = Bare.Builder().AddParameter("postgres-password", secret: true).Resource;
+
+        Assert.Equal(
+            "the data in the volume 'v' was made with another password than Parameters:postgres-password holds now " +
+            "(PostgreSQL refuses it: 28P01 password authentication failed), so postgres can never become healthy: it was stopped. " +
+            "Fix: keep the data and give it this password (the dashboard's Use new password, or 'aspire resource postgres use-new-password'); " +
+            "or set Parameters:postgres-password back to the one the data was made with; " +
+            "or reset the data (the dashboard's Reset data, or 'aspire resource postgres reset-data'), which deletes the data.",
+            RefusedPasswordWatch.Line("postgres", "the volume 'v'", password, "postgres can never become healthy: it was stopped"));
+    }
+
+    private static HealthReportSnapshot Report(string description, string? exception, DateTime at) =>
+        new("postgres_check", HealthStatus.Unhealthy, description, exception) { LastRunAt = at };
+}

@@ -1,0 +1,150 @@
+using HelloAspire.Hosting.RunOnce;
+using Microsoft.Extensions.Hosting;
+
+namespace HelloAspire.Hosting.PostgreSQL;
+
+/// <summary>
+/// Kept data that refuses the configured password, the same story in every mode: the server runs, its health check
+/// gets PostgreSQL's 28P01, and Aspire would wait on it without end (aspire#5399). The watch says so in one line with
+/// the three fixes, stops the server, and shows it and its databases as failed to start. Their clients keep waiting:
+/// Aspire ends a wait for health only when the dependency becomes healthy, so they go on by themselves once Use new
+/// password or Reset data has made it so. A run that should end with its clients ends now, with exit code 1.
+/// </summary>
+internal sealed partial class RefusedPasswordWatch(
+    RefusedPasswordWatch.Target target,
+    ResourceNotificationService notifications,
+    ResourceLoggerService resourceLogs,
+    ResourceCommandService commands,
+    DistributedApplicationModel model,
+    IHostApplicationLifetime lifetime,
+    ILogger<RefusedPasswordWatch> logger)
+{
+    /// <summary>What is watched, and what the line names.</summary>
+    /// <param name="Server">The server resource.</param>
+    /// <param name="Data">Its data, in the user's words: "the volume '…'", or the data directory in quotes.</param>
+    /// <param name="PasswordParameter">The password parameter the data refuses.</param>
+    public sealed record Target(IResource Server, string Data, ParameterResource PasswordParameter);
+
+    /// <summary>PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.</summary>
+    internal const string InvalidPassword = "28P01";
+
+    private static readonly TimeSpan s_stopPublishedBound = TimeSpan.FromSeconds(30);
+
+    /// <summary>How a health check reports a refused password: as Npgsql words PostgreSQL's error.</summary>
+    public static string HealthDescription(string userName) => $"{InvalidPassword}: password authentication failed for user \"{userName}\"";
+
+    /// <summary>What the data is told, in every mode: the cause, then what it led to, then the three fixes, the one that keeps the data first.</summary>
+    public static string Line(string server, string data, ParameterResource passwordParameter, string consequence) =>
+        $"the data in {data} was made with another password than Parameters:{passwordParameter.Name} holds now " +
+        $"(PostgreSQL refuses it: {InvalidPassword} password authentication failed), so {consequence}. " +
+        UseNewPasswordCommand.MismatchFix(server, passwordParameter, $"reset the data (the dashboard's Reset data, or 'aspire resource {server} {ResetDataCommand.Name}')");
+
+    /// <summary>True when a health check of this start (since <paramref name="startedAt"/>) reported a refused password.</summary>
+    public static bool IsReportedIn(IEnumerable<HealthReportSnapshot> healthReports, DateTime startedAt) =>
+        healthReports.Any(r => r.LastRunAt?.ToUniversalTime() >= startedAt
+            && (r.Description?.Contains(InvalidPassword, StringComparison.Ordinal) == true || r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true));
+
+    /// <summary>Watches from before the start: the clients that wait on the server hold Aspire's start back for good.</summary>
+    public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target) =>
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
+        {
+            var watch = ActivatorUtilities.CreateInstance<RefusedPasswordWatch>(e.Services, target);
+            var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            _ = Task.Run(() => watch.RunAsync(stopping), stopping);
+            return Task.CompletedTask;
+        });
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Per start: a health report of an earlier start may still be on the snapshot when the server runs again.
+            var startedAt = DateTime.MinValue;
+            var handled = false;
+            await foreach (var update in notifications.WatchAsync(stoppingToken))
+            {
+                if (!ReferenceEquals(update.Resource, target.Server))
+                {
+                    continue;
+                }
+
+                var state = update.Snapshot.State?.Text;
+                if (state == KnownResourceStates.Starting)
+                {
+                    startedAt = DateTime.UtcNow;
+                    handled = false;
+                }
+                else if (!handled && state == KnownResourceStates.Running && IsReportedIn(update.Snapshot.HealthReports, startedAt))
+                {
+                    handled = true;
+                    await StopAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The AppHost is stopping.
+        }
+        catch (Exception ex)
+        {
+            // Nothing awaits this task: a failure of the watch itself is said, not lost.
+            LogWatchFailed(logger, target.Server.Name, ex);
+        }
+    }
+
+    private async Task StopAsync(CancellationToken stoppingToken)
+    {
+        var server = target.Server.Name;
+        var line = $"{server}: {Line(server, target.Data, target.PasswordParameter, $"{server} can never become healthy: it was stopped")}";
+        LogRefused(logger, line);
+        LogRefused(resourceLogs.GetLogger(target.Server), line);
+        var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
+        if (stopped.Success)
+        {
+            await ShowAsFailedToStartAsync(stoppingToken);
+        }
+        else
+        {
+            LogStopFailed(logger, server, stopped.Message ?? "no reason given");
+        }
+
+        // Its clients can never end now: a run that ends with them ends here.
+        if (StoppedDataCommand.ClientsOf(target.Server, model).Any(c => c.Annotations.OfType<RunOnceAnnotation>().Any(a => a.StopsTheAppHost)))
+        {
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>
+    /// Once the stop is published (Exited or Finished, which the databases follow), the server and its databases are
+    /// shown as what they are: a start that failed.
+    /// </summary>
+    private async Task ShowAsFailedToStartAsync(CancellationToken stoppingToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        bounded.CancelAfter(s_stopPublishedBound);
+        await notifications.WaitForResourceAsync(target.Server.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), bounded.Token);
+        var failed = new ResourceStateSnapshot(KnownResourceStates.FailedToStart, KnownResourceStateStyles.Error);
+        foreach (var resource in model.Resources.Where(r => r == target.Server || r is IResourceWithParent child && child.Parent == target.Server))
+        {
+            await notifications.PublishUpdateAsync(resource, s => s with { State = failed });
+        }
+    }
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Error, Message = "{Line}")]
+    private static partial void LogRefused(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "{Server} could not be stopped after its password was refused: {Reason}.")]
+    private static partial void LogStopFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(EventId = 412, Level = LogLevel.Error, Message = "The watch for a refused password on {Server} failed; the dashboard still shows its health.")]
+    private static partial void LogWatchFailed(ILogger logger, string server, Exception exception);
+}
+
+/// <summary>
+/// A server that refused the configured password: a start's health check reports it in Npgsql's words
+/// (<see cref="RefusedPasswordWatch.HealthDescription"/>), in every mode alike, and the watch does the rest.
+/// </summary>
+internal sealed class RefusedPasswordException(string userName)
+    : DistributedApplicationException(RefusedPasswordWatch.HealthDescription(userName));
