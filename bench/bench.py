@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time-to-hello benchmark: HelloAspire's AppHost against an empty Aspire app and the bare PostgreSQL floor, in one run.
 
-    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only] [--debug-only]
+    python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only] [--debug-only] [--container-only]
 
 Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/.empty-aspire-app: the
 same Aspire packages and service defaults, a worker that logs a line and exits; and against the floor), the peak
@@ -33,6 +33,21 @@ APPHOST = os.path.join(ROOT, "HelloAspire.AppHost")
 # Aspire's own fixed cost: the same packages, worker launch and run-once exit, no PostgreSQL (bench/.empty-aspire-app).
 EMPTY_APPHOST = os.path.join(ROOT, "bench", ".empty-aspire-app", "EmptyAspireApp.AppHost")
 HELLO_SEED = os.path.join(ROOT, "seed", "01-hello.sql")
+# Container mode's anchor: Aspire's own container as its samples seed it (WithInitFiles), with HelloAspire's worker.
+STOCK_CONTAINER_APPHOST = os.path.join(ROOT, "bench", ".stock-container-app", "StockContainerApp.AppHost")
+# The image and Podman settings ./test.sh gives the container tests (postgres/standin).
+STANDIN_IMAGE = "localhost/helloaspire-standin/postgres"
+CONTAINER_ENVIRONMENT = {"CONTAINERS_CONF": os.path.join(ROOT, "postgres", "standin", "containers.conf"), "ASPIRE_CONTAINER_RUNTIME": "podman"}
+CONTAINER_PASSWORD = "helloaspire-bench-container-password-0123"
+
+
+def standin_tag():
+    """The PostgreSQL tag the stand-in image is built on (postgres/Dockerfile), as ./test.sh reads it."""
+    with open(os.path.join(ROOT, "postgres", "Dockerfile")) as f:
+        return next(line.split("=", 1)[1].strip() for line in f if line.startswith("ARG POSTGRES_TAG="))
+
+
+STANDIN_TAG = standin_tag()
 ISSUE14_TESTS = os.path.join(ROOT, "bench", "issue14-tests.txt")
 AS_ROOT = os.geteuid() == 0
 
@@ -243,6 +258,70 @@ def apphost(data_directory, *settings, environment=None, lines=None, configurati
     """HelloAspire's AppHost on the given data, the Node.js client off: the same one worker as the empty Aspire app."""
     return launch(APPHOST, [f"--Postgres:DataDirectory={data_directory}", "--NodeClient:Enabled=false", *settings], "Hello world",
                   dict(os.environ, **(environment or {})), lines, configuration, direct)
+
+
+def container_app(project, volume_key, *settings):
+    """An AppHost whose PostgreSQL runs in a Podman container, on the volume named after volume_key (its AppHostSha)."""
+    return launch(project, [f"--Postgres:Image={STANDIN_IMAGE}", f"--AppHostSha={volume_key}", f"--Parameters:postgres-password={CONTAINER_PASSWORD}", *settings],
+                  "Hello world", dict(os.environ, **CONTAINER_ENVIRONMENT))
+
+
+def hello_container(volume_key):
+    """HelloAspire in container mode: the seed rule applied on every start, the password in a file."""
+    return container_app(APPHOST, volume_key, "--Postgres:Mode=container", "--NodeClient:Enabled=false")
+
+
+def stock_container(volume_key):
+    """The stock app: AddPostgres().WithDataVolume().WithInitFiles(seed/), the same worker."""
+    return container_app(STOCK_CONTAINER_APPHOST, volume_key, f"--Postgres:ImageTag={STANDIN_TAG}")
+
+
+def new_volume_key():
+    """A new AppHostSha, so a new volume; Aspire names volumes after its first ten characters."""
+    return os.urandom(8).hex()
+
+
+def remove_volumes(volume_key):
+    """Removes the volumes of volume_key once no container uses them (DCP removes a run's container after it exits,
+    and a volume removed under it can hang Podman)."""
+    podman = ["podman"]
+    environment = dict(os.environ, **CONTAINER_ENVIRONMENT)
+    names = subprocess.run(podman + ["volume", "ls", "--quiet", "--filter", f"name={volume_key[:10]}"], capture_output=True, text=True, env=environment).stdout.split()
+    for name in names:
+        deadline = time.monotonic() + 60
+        while subprocess.run(podman + ["ps", "--all", "--quiet", "--filter", f"volume={name}"], capture_output=True, text=True, env=environment).stdout.strip():
+            if time.monotonic() > deadline:
+                sys.exit(f"error: a container still uses the volume {name} after 60 s. Fix: podman rm --force it, then podman volume rm {name}.")
+            time.sleep(0.5)
+        subprocess.run(podman + ["volume", "rm", name], check=True, capture_output=True, env=environment)
+
+
+def container_cold(run):
+    """One start on a new volume, the volume removed afterwards (not timed)."""
+    key = new_volume_key()
+    try:
+        return run(key)
+    finally:
+        remove_volumes(key)
+
+
+def container_rows(runs, results):
+    """Container mode against the stock app, on the stand-in image: a new volume (cold) and a kept one (warm)."""
+    check = subprocess.run(["podman", "image", "exists", f"{STANDIN_IMAGE}:{STANDIN_TAG}"], env=dict(os.environ, **CONTAINER_ENVIRONMENT))
+    if check.returncode != 0:
+        sys.exit(f"error: the image {STANDIN_IMAGE}:{STANDIN_TAG} is not in Podman's store. Fix: run ./test.sh once (it builds it), or postgres/standin/build-image.sh.")
+    print("\n  container mode (Podman, the stand-in image) against the stock AddPostgres().WithInitFiles() app:", flush=True)
+    hello_key, stock_key = new_volume_key(), new_volume_key()
+    try:
+        hello_container(hello_key)
+        stock_container(stock_key)
+        measure(runs, [("container cold", lambda: container_cold(hello_container)), ("stock cold", lambda: container_cold(stock_container)),
+                       ("container warm", lambda: hello_container(hello_key)), ("stock warm", lambda: stock_container(stock_key))], results)
+        print(f"  container cold / stock cold = {ratio(results, 'container cold', 'stock cold'):.2f}; "
+              f"container warm / stock warm = {ratio(results, 'container warm', 'stock warm'):.2f}")
+    finally:
+        remove_volumes(hello_key)
+        remove_volumes(stock_key)
 
 
 def empty_app(environment=None):
@@ -500,12 +579,13 @@ def main():
     parser.add_argument("--skip-suite", action="store_true")
     parser.add_argument("--warm-only", action="store_true", help="only the warm rows, with and without the kept-running server")
     parser.add_argument("--suite-only", action="store_true", help="only the test suite's rows")
+    parser.add_argument("--container-only", action="store_true", help="only container mode against the stock AddPostgres().WithInitFiles() app (Podman)")
     parser.add_argument("--debug-only", action="store_true",
                         help="only the Debug rows (the README's dotnet run), against Release and the empty app, and the Debug inner loop's builds")
     args = parser.parse_args()
 
     print("Building (Release, and HelloAspire's AppHost in Debug; not timed) ...", flush=True)
-    for project, configuration in ((os.path.join(ROOT, "HelloAspire.sln"), "Release"), (EMPTY_APPHOST, "Release"), (APPHOST, "Debug")):
+    for project, configuration in ((os.path.join(ROOT, "HelloAspire.sln"), "Release"), (EMPTY_APPHOST, "Release"), (STOCK_CONTAINER_APPHOST, "Release"), (APPHOST, "Debug")):
         build = dotnet_build(project, configuration)
         if build.returncode != 0:
             sys.exit(f"error: the {configuration} build of {project} failed (exit {build.returncode}); fix it first:\n{build.stdout[-4000:]}{build.stderr[-2000:]}")
@@ -521,6 +601,9 @@ def main():
         return
     if args.debug_only:
         debug_rows(args.runs, results)
+        return
+    if args.container_only:
+        container_rows(args.runs, results)
         return
     app_cold()  # makes the template cluster, if this machine has none yet (not timed)
     measure(args.runs, [("floor-cold", floor_cold), ("cold", app_cold), ("empty app", empty_app),
@@ -544,6 +627,7 @@ def main():
           f"{ratio(results, 'cold, no dev cert', 'floor-cold'):.2f}, warm / floor-warm = {ratio(results, 'warm, no dev cert', 'floor-warm'):.2f}")
     print(f"  peak RSS of the AppHost's process tree (AppHost, DCP, dashboard, postgres, clients): {peak / 1024:.0f} MiB")
     timeline()
+    container_rows(args.runs, results)
 
     if args.seed_mb > 0:
         seed_dir = tempfile.mkdtemp(prefix="helloaspire-bench-seed-")

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using HelloAspire.Hosting.LocalPostgres.Cluster;
 using HelloAspire.Hosting.LocalPostgres.Unix;
+using HelloAspire.Hosting.PostgreSQL;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -103,8 +104,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
             throw new LocalPostgresException($"There is no finished data in '{Data.PgData}' to give a password to. Fix: start {Name}: new data takes the current password.");
         }
 
-        var password = await PasswordParameter.GetValueAsync(cancellationToken)
-            ?? throw new LocalPostgresException($"The password parameter '{PasswordParameter.Name}' has no value. Fix: set Parameters:{PasswordParameter.Name} in the AppHost's user secrets.");
+        var password = await PasswordParameterValue.RequiredAsync(PasswordParameter, message => new LocalPostgresException(message), cancellationToken);
         var (arguments, input) = UseNewPasswordCommand.SingleUserRun(Data.PgData, UserName, password);
         var result = await Account.RunToolAsync(Installation.Postgres, arguments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, input: input);
         if (!result.Succeeded || UseNewPasswordCommand.Failed(result.Errors))

@@ -100,8 +100,7 @@ public static class PostgresContainerExtensions
     /// </summary>
     private static async Task TakeNewPasswordAsync(PostgresServerResource server, string runtime, string volume, CancellationToken cancellationToken)
     {
-        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
-            ?? throw new DistributedApplicationException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
+        var password = await PasswordParameterValue.RequiredAsync(server.PasswordParameter, message => new DistributedApplicationException(message), cancellationToken);
         var (arguments, input) = UseNewPasswordCommand.SingleUserRun(DataPath, await server.UserNameReference.GetValueAsync(cancellationToken) ?? "postgres", password);
         var errors = await ContainerVolumes.RunOnAsync(runtime, ImageReferenceOf(server), volume, DataPath, $"{ImagePostgresUserId}:{ImagePostgresUserId}", "postgres",
             arguments, input, server.Name, cancellationToken);

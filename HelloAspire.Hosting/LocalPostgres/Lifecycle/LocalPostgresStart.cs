@@ -124,8 +124,7 @@ internal sealed class LocalPostgresStart(
             EnsureConfiguredPortIsFree();
         }
 
-        var password = await server.PasswordParameter.GetValueAsync(cancellationToken)
-            ?? throw new LocalPostgresException($"The password parameter '{server.PasswordParameter.Name}' has no value. Fix: set Parameters:{server.PasswordParameter.Name} in the AppHost's user secrets.");
+        var password = await PasswordParameterValue.RequiredAsync(server.PasswordParameter, message => new LocalPostgresException(message), cancellationToken);
 
         switch (state)
         {
