@@ -80,7 +80,8 @@ public sealed class DataGuardTests : IAsyncDisposable
     [Fact]
     public async Task ASecondAppHostProcessOnTheSameDataSaysSoInOneLineAndExitsWithOne()
     {
-        using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, Ct);
+        // Two AppHosts: the first one's whole run to its worker's end, then the second one's refusal.
+        using var timeout = HelloApp.Timeout(s_runTimeout, Ct);
         // The first one's dashboard on a fixed port, as the launch profile's is: the second one's line names it.
         var dashboard = $"http://127.0.0.1:{HelloApp.FreeFixedPort()}";
         using var first = AppHostProcess.Start(Args(), new Dictionary<string, string> { ["ASPNETCORE_URLS"] = dashboard });

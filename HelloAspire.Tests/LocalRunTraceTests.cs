@@ -10,7 +10,9 @@ namespace HelloAspire.Tests;
 public sealed class LocalRunTraceTests : IAsyncDisposable
 {
     private const string Password = "Traced-Canary-Password-Must-Not-Leak-3";
-    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(90);
+    // A traced run is slow: the tracer stops every thread of every program at each exec, and it ends only once the
+    // orchestrator's last helper process has ended too (a fresh machine's run under the whole suite took 91 s).
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(150);
     private readonly TestApps _apps = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -65,6 +65,30 @@ public sealed class SeedStepTests : IAsyncDisposable
         Assert.Contains("Seed script 01-hello.sql changed after it was applied to this database", changed.Output);
     }
 
+    /// <summary>
+    /// The tutorial's own way still works beside the rule: <c>psql -f seed/01-hello.sql</c> on an existing server gives
+    /// the hello row, and the worker reads it with no seed step (Postgres:SeedExisting is not set, and the server's own
+    /// seed folder is empty: the row can only come from psql).
+    /// </summary>
+    [Fact]
+    public async Task TheTutorialsPsqlFileSeedsAnExistingServerAndTheWorkerSaysHelloWithoutASeedStep()
+    {
+        var port = await StartEmptyServerAsync();
+        var psql = PostgresInstallation.Find(null, PostgresInstallation.DefaultCandidates())?.Psql ?? throw new InvalidOperationException("No psql on this machine: ./test.sh installs it.");
+        var file = new System.Diagnostics.ProcessStartInfo(psql)
+        {
+            ArgumentList = { "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--host=127.0.0.1", $"--port={port}", "--username=postgres", "--dbname=hello", $"--file={Path.Combine(RepositorySeed, "01-hello.sql")}" },
+            Environment = { ["PGPASSWORD"] = Password },
+        };
+
+        var loaded = await BoundedProcess.RunAsync(file, HelloApp.WorkerTimeout, Ct);
+        var run = await _apps.RunUntilWorkerEndsAsync([Existing(port, Password)[0], "--NodeClient:Enabled=false"], Ct);
+
+        Assert.True(loaded.ExitCode == 0, $"psql -f seed/01-hello.sql failed (exit code {loaded.ExitCode}): {loaded.Errors}");
+        Assert.Equal(0, run.Worker.ExitCode);
+        Assert.Contains("Hello world", run.WorkerLog);
+    }
+
     /// <summary>The worker as deployed (Hello:AfterRun=Stay) against the seeded server: hello, then up until SIGTERM.</summary>
     private static async Task<(bool StayedUp, (int ExitCode, string Output, string Errors) Ended)> RunDeployedWorkerAsync(int port)
     {
