@@ -15,15 +15,19 @@ public sealed class RefusedPasswordWatchTests
     public void ARefusalIsTakenFromEitherModesHealthReportOnlyWhenThisStartMadeIt()
     {
         // Container mode: Npgsql's exception; local mode: the health check's own description, in the same words.
-        var container = Report(description: "28P01: password authentication failed for user \"postgres\"", exception: "Npgsql.PostgresException (0x80004005): 28P01: …", at: s_startedAt.AddSeconds(2));
+        var container = Report(description: "28P01: password authentication failed for user \"postgres\"", exception: "Npgsql.PostgresException (0x80004005): 28P01: password authentication failed for user \"postgres\"", at: s_startedAt.AddSeconds(2));
         var local = Report(description: RefusedPasswordWatch.HealthDescription("postgres"), exception: null, at: s_startedAt.AddSeconds(2));
         var earlierStart = local with { LastRunAt = s_startedAt.AddSeconds(-30) };
         var otherFailure = Report(description: "The server does not accept connections: timeout", exception: null, at: s_startedAt.AddSeconds(2));
+        var password = Bare.Builder().AddParameter("postgres-password", secret: true).Resource;
+        // A kept-running server's refused start carries the line itself: it must not be taken for a refusal to stop on.
+        var keptServerFailure = Report(description: RefusedPasswordWatch.Line("postgres", "'/data/pgdata'", password, "the kept-running server was left alone"), exception: null, at: s_startedAt.AddSeconds(2));
 
         Assert.True(RefusedPasswordWatch.IsReportedIn([container], s_startedAt));
         Assert.True(RefusedPasswordWatch.IsReportedIn([local], s_startedAt));
         Assert.False(RefusedPasswordWatch.IsReportedIn([earlierStart], s_startedAt)); // a stale report must not stop a fixed server again
         Assert.False(RefusedPasswordWatch.IsReportedIn([otherFailure], s_startedAt));
+        Assert.False(RefusedPasswordWatch.IsReportedIn([keptServerFailure], s_startedAt));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class DataGuardTests : IAsyncDisposable
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the fix.
         (app, var started) = await _apps.BeginStartAsync(Args(NewPassword), Ct);
         await ServerCommands.WaitForStateAsync(app, "postgres", KnownResourceStates.FailedToStart, Ct);
+        await ServerCommands.WaitForStateAsync(app, "hello", KnownResourceStates.FailedToStart, Ct);
         var changedStates = HelloApp.StatesOf(app, "postgres", "hello", "worker");
         var changedLog = await app.LogsOfAsync("postgres", Ct);
         // The fix that keeps the data: the server takes the new password, and the waiting worker goes on and says hello.
@@ -54,6 +55,29 @@ public sealed class DataGuardTests : IAsyncDisposable
         var note = await ServerCommands.ScalarAsync<string>((await app.GetConnectionStringAsync("hello", Ct))!, "SELECT note FROM kept", Ct);
         Assert.Equal(0, next.ExitCode);
         Assert.Equal("written by the user", note);
+    }
+
+    /// <summary>
+    /// A password changed inside the data (an <c>ALTER ROLE</c> by hand, the tutorial's way) and then in the parameter
+    /// is no refusal: the kept verifier is out of date, PostgreSQL accepts the login, and the verifier is written anew.
+    /// </summary>
+    [Fact]
+    public async Task APasswordChangedInsideTheDataAndThenInTheParameterIsTakenAndItsVerifierWrittenAnew()
+    {
+        const string ChangedByHand = "changed-by-alter-role-0123456789";
+        var app = await _apps.StartAsync(Args(), Ct);
+        await app.WaitForWorkerToEndAsync(Ct);
+        await ServerCommands.ExecuteSqlAsync((await app.GetConnectionStringAsync("hello", Ct))!, $"ALTER ROLE postgres PASSWORD '{ChangedByHand}'", Ct);
+        await _apps.StopAsync(app, Ct);
+        var verifier = _apps.Data.Combine("password.verifier");
+        var before = await File.ReadAllTextAsync(verifier, Ct);
+
+        var run = await _apps.RunUntilWorkerEndsAsync(Args(ChangedByHand), Ct);
+
+        Assert.Equal(0, run.Worker.ExitCode);
+        Assert.Contains("Hello world", run.WorkerLog);
+        Assert.DoesNotContain("another password", run.PostgresLog);
+        Assert.NotEqual(before, await File.ReadAllTextAsync(verifier, Ct));
     }
 
     /// <summary>

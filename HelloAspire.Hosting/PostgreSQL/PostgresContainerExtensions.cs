@@ -111,8 +111,9 @@ public static class PostgresContainerExtensions
     }
 
     /// <summary>
-    /// A start that fails before the server is ready, or kept data that refuses the password, is one error line
-    /// with the cause and the fix (see <see cref="ContainerStartWatch"/>).
+    /// A start that fails before the server is ready is one error line with the cause and the fix (see
+    /// <see cref="ContainerStartWatch"/>). Kept data that refuses the password is reported by the Use new password
+    /// command that <see cref="WithResettableDataVolume"/> adds, as in local mode.
     /// </summary>
     /// <param name="server">The container.</param>
     /// <param name="runtimeName">docker or podman, asked only when a report needs it.</param>

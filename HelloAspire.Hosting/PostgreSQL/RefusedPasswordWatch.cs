@@ -1,4 +1,5 @@
 using HelloAspire.Hosting.RunOnce;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace HelloAspire.Hosting.PostgreSQL;
@@ -28,10 +29,16 @@ internal sealed partial class RefusedPasswordWatch(
     /// <summary>PostgreSQL's invalid_password: the only health-check failure that waiting can never cure.</summary>
     internal const string InvalidPassword = "28P01";
 
+    /// <summary>
+    /// How a refusal reads in a health report, from Npgsql (container mode) and from <see cref="HealthDescription"/>
+    /// (local mode) alike. <see cref="Line"/> words it otherwise, so that a start failure carrying the line is not taken for one.
+    /// </summary>
+    private const string RefusalInHealthReport = InvalidPassword + ": password authentication failed";
+
     private static readonly TimeSpan s_stopPublishedBound = TimeSpan.FromSeconds(30);
 
     /// <summary>How a health check reports a refused password: as Npgsql words PostgreSQL's error.</summary>
-    public static string HealthDescription(string userName) => $"{InvalidPassword}: password authentication failed for user \"{userName}\"";
+    public static string HealthDescription(string userName) => $"{RefusalInHealthReport} for user \"{userName}\"";
 
     /// <summary>What the data is told, in every mode: the cause, then what it led to, then the three fixes, the one that keeps the data first.</summary>
     public static string Line(string server, string data, ParameterResource passwordParameter, string consequence) =>
@@ -42,7 +49,7 @@ internal sealed partial class RefusedPasswordWatch(
     /// <summary>True when a health check of this start (since <paramref name="startedAt"/>) reported a refused password.</summary>
     public static bool IsReportedIn(IEnumerable<HealthReportSnapshot> healthReports, DateTime startedAt) =>
         healthReports.Any(r => r.LastRunAt?.ToUniversalTime() >= startedAt
-            && (r.Description?.Contains(InvalidPassword, StringComparison.Ordinal) == true || r.ExceptionText?.Contains(InvalidPassword, StringComparison.Ordinal) == true));
+            && (r.Description?.Contains(RefusalInHealthReport, StringComparison.Ordinal) == true || r.ExceptionText?.Contains(RefusalInHealthReport, StringComparison.Ordinal) == true));
 
     /// <summary>Watches from before the start: the clients that wait on the server hold Aspire's start back for good.</summary>
     public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target) =>
@@ -58,9 +65,11 @@ internal sealed partial class RefusedPasswordWatch(
     {
         try
         {
-            // Per start: a health report of an earlier start may still be on the snapshot when the server runs again.
+            // Per start: a health report of an earlier start may still be on the snapshot when the server runs again,
+            // and a refusal after the server was healthy (a password changed by hand while it runs) is not kept data's.
             var startedAt = DateTime.MinValue;
-            var handled = false;
+            var healthy = false;
+            var shownFailed = false;
             await foreach (var update in notifications.WatchAsync(stoppingToken))
             {
                 if (!ReferenceEquals(update.Resource, target.Server))
@@ -72,12 +81,21 @@ internal sealed partial class RefusedPasswordWatch(
                 if (state == KnownResourceStates.Starting)
                 {
                     startedAt = DateTime.UtcNow;
-                    handled = false;
+                    healthy = false;
+                    shownFailed = false;
                 }
-                else if (!handled && state == KnownResourceStates.Running && IsReportedIn(update.Snapshot.HealthReports, startedAt))
+                else if (update.Snapshot.HealthStatus == HealthStatus.Healthy)
                 {
-                    handled = true;
-                    await StopAsync(stoppingToken);
+                    healthy = true;
+                }
+                else if (!healthy && !shownFailed && state == KnownResourceStates.Running && IsReportedIn(update.Snapshot.HealthReports, startedAt))
+                {
+                    shownFailed = await StopAsync(stoppingToken);
+                }
+                else if (shownFailed && state is not null && state != KnownResourceStates.FailedToStart && KnownResourceStates.TerminalStates.Contains(state))
+                {
+                    // The orchestrator's later word on the stopped container (Exited) must not hide why it stopped.
+                    await ShowAsFailedToStartAsync();
                 }
             }
         }
@@ -92,20 +110,27 @@ internal sealed partial class RefusedPasswordWatch(
         }
     }
 
-    private async Task StopAsync(CancellationToken stoppingToken)
+    /// <summary>Says why, stops the server and shows it failed; true once it is shown so.</summary>
+    private async Task<bool> StopAsync(CancellationToken stoppingToken)
     {
         var server = target.Server.Name;
         var line = $"{server}: {Line(server, target.Data, target.PasswordParameter, $"{server} can never become healthy: it was stopped")}";
         LogRefused(logger, line);
         LogRefused(resourceLogs.GetLogger(target.Server), line);
+        var shown = false;
         var stopped = await commands.ExecuteCommandAsync(target.Server, KnownResourceCommands.StopCommand, stoppingToken);
-        if (stopped.Success)
+        if (!stopped.Success)
         {
-            await ShowAsFailedToStartAsync(stoppingToken);
+            LogStopFailed(logger, server, stopped.Message ?? "no reason given");
+        }
+        else if (await WaitUntilStoppedAsync(stoppingToken))
+        {
+            await ShowAsFailedToStartAsync();
+            shown = true;
         }
         else
         {
-            LogStopFailed(logger, server, stopped.Message ?? "no reason given");
+            LogStopFailed(logger, server, $"its stop was not seen within {s_stopPublishedBound.TotalSeconds:0} s");
         }
 
         // Its clients can never end now: a run that ends with them ends here.
@@ -114,21 +139,36 @@ internal sealed partial class RefusedPasswordWatch(
             Environment.ExitCode = 1;
             lifetime.StopApplication();
         }
+
+        return shown;
     }
 
-    /// <summary>
-    /// Once the stop is published (Exited or Finished, which the databases follow), the server and its databases are
-    /// shown as what they are: a start that failed.
-    /// </summary>
-    private async Task ShowAsFailedToStartAsync(CancellationToken stoppingToken)
+    /// <summary>Waits, within a bound, until the stop is published (Exited or Finished, which the databases follow).</summary>
+    private async Task<bool> WaitUntilStoppedAsync(CancellationToken stoppingToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         bounded.CancelAfter(s_stopPublishedBound);
-        await notifications.WaitForResourceAsync(target.Server.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), bounded.Token);
+        try
+        {
+            await notifications.WaitForResourceAsync(target.Server.Name, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), bounded.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The stopped server and its databases are shown as what they are: a start that failed. Only while they are
+    /// stopped: a start the user made meanwhile stays as it is.
+    /// </summary>
+    private async Task ShowAsFailedToStartAsync()
+    {
         var failed = new ResourceStateSnapshot(KnownResourceStates.FailedToStart, KnownResourceStateStyles.Error);
         foreach (var resource in model.Resources.Where(r => r == target.Server || r is IResourceWithParent child && child.Parent == target.Server))
         {
-            await notifications.PublishUpdateAsync(resource, s => s with { State = failed });
+            await notifications.PublishUpdateAsync(resource, s => s.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state) ? s with { State = failed } : s);
         }
     }
 
@@ -143,8 +183,8 @@ internal sealed partial class RefusedPasswordWatch(
 }
 
 /// <summary>
-/// A server that refused the configured password: a start's health check reports it in Npgsql's words
-/// (<see cref="RefusedPasswordWatch.HealthDescription"/>), in every mode alike, and the watch does the rest.
+/// The local server refused the configured password: its health check reports it in Npgsql's words
+/// (<see cref="RefusedPasswordWatch.HealthDescription"/>), as container mode's does, and the watch does the rest.
 /// </summary>
 internal sealed class RefusedPasswordException(string userName)
     : DistributedApplicationException(RefusedPasswordWatch.HealthDescription(userName));

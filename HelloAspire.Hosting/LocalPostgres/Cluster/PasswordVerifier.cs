@@ -5,9 +5,10 @@ using System.Text;
 namespace HelloAspire.Hosting.LocalPostgres.Cluster;
 
 /// <summary>
-/// A salted PBKDF2 hash of the password the data was created with, kept beside the data (0600). A start with another
-/// password fails at once with the fix, before the server runs, instead of leaving its dependents waiting on a server
-/// that rejects every login.
+/// A salted PBKDF2 hash of the password the data accepts, kept beside the data (0600). A start whose password does not
+/// match it lets PostgreSQL decide with one login (a stale verifier is written anew; a refusal is RefusedPasswordWatch's
+/// to report, as in container mode), and a kept-running server is refused before it is adopted, so a refused start never
+/// stops it.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal static class PasswordVerifier

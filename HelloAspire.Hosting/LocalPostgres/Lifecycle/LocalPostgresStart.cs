@@ -38,8 +38,8 @@ internal sealed class LocalPostgresStart(
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
-    // The kept data's password verifier does not match the password: the server starts, and its health check says so.
-    private bool _passwordRefused;
+    // The kept data's password verifier does not match the password: the server starts, and a login settles it.
+    private bool _verifierMismatched;
 
     /// <summary>When this start began, before DCP launched its server.</summary>
     public DateTimeOffset StartedAt => _startedAt;
@@ -74,7 +74,7 @@ internal sealed class LocalPostgresStart(
             Report(error);
             throw error;
         }
-        catch (LocalPostgresException ex)
+        catch (Exception ex) when (ex is LocalPostgresException or RefusedPasswordException)
         {
             Report(ex);
             throw;
@@ -134,15 +134,15 @@ internal sealed class LocalPostgresStart(
                 account.EnsureOwns(data.PgData, names.DataDirectory);
                 if (!PasswordVerifier.Matches(data.PasswordVerifierFile, password))
                 {
-                    // A kept-running server is never stopped by a refused start; any other starts, and is stopped once
-                    // its health check finds the password refused, as in container mode (RefusedPasswordWatch).
+                    // A kept-running server is never stopped by a refused start. Any other starts, and PostgreSQL itself
+                    // has the last word (a stale verifier is written anew); a refusal is RefusedPasswordWatch's to report,
+                    // as in container mode.
                     if (AdoptedServerProcessId is { } kept)
                     {
-                        throw new LocalPostgresException(RefusedPasswordWatch.Line(server.Name, $"'{data.PgData}'", server.PasswordParameter,
-                            $"the kept-running server (process {kept}) was left alone"));
+                        throw KeptServerRefusal(kept);
                     }
 
-                    _passwordRefused = true;
+                    _verifierMismatched = true;
                 }
 
                 CreateSocketDirectory();
@@ -326,11 +326,6 @@ internal sealed class LocalPostgresStart(
             timeout.CancelAfter(StartupTimeout);
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
-            if (_passwordRefused)
-            {
-                throw new RefusedPasswordException(LocalPostgresServerResource.UserName);
-            }
-
             // New data got its databases from the init server; kept data gets any declared since.
             if (!NewData)
             {
@@ -358,6 +353,10 @@ internal sealed class LocalPostgresStart(
         {
             Report(new LocalPostgresException($"The postgres server was not ready within {StartupTimeout.TotalSeconds:0} s. Fix: see its log."));
         }
+        catch (RefusedPasswordException) when (AdoptedServerProcessId is { } kept)
+        {
+            Report(KeptServerRefusal(kept));
+        }
         catch (RefusedPasswordException ex)
         {
             // Not a failure of this start's own: the health check reports it, and RefusedPasswordWatch says what to do.
@@ -379,7 +378,7 @@ internal sealed class LocalPostgresStart(
     /// </summary>
     private async Task EnsurePasswordVerifierAsync(PsqlTarget target, string password, CancellationToken cancellationToken)
     {
-        if (File.Exists(server.Data.PasswordVerifierFile))
+        if (File.Exists(server.Data.PasswordVerifierFile) && !_verifierMismatched)
         {
             return;
         }
@@ -438,6 +437,13 @@ internal sealed class LocalPostgresStart(
         {
             await Psql.CreateDatabaseIfMissingAsync(server, target, databaseName, resourceLog, cancellationToken);
         }
+    }
+
+    /// <summary>Kept data that refuses the password, with a kept-running server on it, which is left as it is.</summary>
+    private LocalPostgresException KeptServerRefusal(int keptProcessId)
+    {
+        var line = RefusedPasswordWatch.Line(server.Name, $"'{server.Data.PgData}'", server.PasswordParameter, $"the kept-running server (process {keptProcessId}) was left alone");
+        return new LocalPostgresException(char.ToUpperInvariant(line[0]) + line[1..]);
     }
 
     private void Report(Exception error)

@@ -9,10 +9,17 @@ var postgres = builder.AddPostgres("postgres")
     .WithEnvironment("POSTGRES_DB", "hello")
     .WithInitFiles(Path.Combine(builder.AppHostDirectory, "..", "..", "..", "seed"));
 
-// The image HelloAspire's Postgres:Image names (registry/name), such as the tests' stand-in.
+// The image HelloAspire's Postgres:Image names, registry first (localhost/helloaspire-standin/postgres: the tests'
+// stand-in), as the benchmark gives it.
 if (builder.Configuration["Postgres:Image"] is { } image)
 {
-    postgres.WithImageRegistry(image[..image.IndexOf('/')]).WithImage(image[(image.IndexOf('/') + 1)..], tag);
+    var registryEnd = image.IndexOf('/');
+    if (registryEnd <= 0)
+    {
+        throw new InvalidOperationException($"Postgres:Image is '{image}', without a registry. Fix: give it as registry/name, such as localhost/helloaspire-standin/postgres.");
+    }
+
+    postgres.WithImageRegistry(image[..registryEnd]).WithImage(image[(registryEnd + 1)..], tag);
 }
 
 var hello = postgres.AddDatabase("hello");
