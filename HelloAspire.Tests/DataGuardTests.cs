@@ -26,9 +26,7 @@ public sealed class DataGuardTests : IAsyncDisposable
         const string NewPassword = "a-new-password-0123456789";
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the fix.
         (app, var started) = await _apps.BeginStartAsync(Args(NewPassword), Ct);
-        await ServerCommands.WaitForStateAsync(app, "postgres", KnownResourceStates.FailedToStart, Ct);
-        await ServerCommands.WaitForStateAsync(app, "hello", KnownResourceStates.FailedToStart, Ct);
-        var changedStates = HelloApp.StatesOf(app, "postgres", "hello", "worker");
+        var changedStates = await ServerCommands.WaitForRefusedPasswordStatesAsync(app, Ct);
         var changedLog = await app.LogsOfAsync("postgres", Ct);
         // The fix that keeps the data: the server takes the new password, and the waiting worker goes on and says hello.
         await ServerCommands.ExecuteAsync(app, "postgres", UseNewPasswordCommand.Name, Ct);

@@ -166,7 +166,7 @@ internal sealed partial class RefusedPasswordWatch(
     private async Task ShowAsFailedToStartAsync()
     {
         var failed = new ResourceStateSnapshot(KnownResourceStates.FailedToStart, KnownResourceStateStyles.Error);
-        foreach (var resource in model.Resources.Where(r => r == target.Server || r is IResourceWithParent child && child.Parent == target.Server))
+        foreach (var resource in ServerAndDatabases.DatabasesOf(target.Server, model).Prepend(target.Server))
         {
             await notifications.PublishUpdateAsync(resource, s => s.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state) ? s with { State = failed } : s);
         }

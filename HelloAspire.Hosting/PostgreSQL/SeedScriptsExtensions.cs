@@ -1,3 +1,4 @@
+using HelloAspire.Hosting.PostgreSQL;
 using HelloAspire.Seeding;
 using Npgsql;
 
@@ -56,8 +57,7 @@ public static partial class SeedScriptsExtensions
     /// </summary>
     internal static async Task<string?> ApplyToDatabasesOfAsync(IResource server, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var databases = services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<IResourceWithConnectionString>()
-            .Where(r => r is IResourceWithParent child && child.Parent == server);
+        var databases = ServerAndDatabases.DatabasesOf(server, services.GetRequiredService<DistributedApplicationModel>()).OfType<IResourceWithConnectionString>();
         foreach (var database in databases)
         {
             if (database.Annotations.OfType<SeedScriptsAnnotation>().LastOrDefault() is not { } seed)

@@ -83,7 +83,7 @@ internal static class StoppedDataCommand
     /// <summary>The resources that wait for the server or one of its databases: the ones that use the data.</summary>
     internal static List<IResource> ClientsOf(IResource server, DistributedApplicationModel model) =>
         [.. model.Resources.Where(r => r.Annotations.OfType<WaitAnnotation>()
-            .Any(w => w.Resource == server || w.Resource is IResourceWithParent database && database.Parent == server))];
+            .Any(w => ServerAndDatabases.Includes(server, w.Resource)))];
 
     private static string? StateOf(ResourceNotificationService notifications, IResource resource) =>
         notifications.TryGetCurrentState(resource.Name, out var current) ? current.Snapshot.State?.Text : null;

@@ -54,9 +54,7 @@ public sealed class ContainerKeptVolumeTests : IAsyncDisposable
 
         // Aspire's start only ends once the worker, waiting for postgres, is created: here, after the reset.
         var (refusedApp, started) = await _apps.BeginStartAsync(_container.Args(seed, "--Parameters:postgres-password=another-password-than-the-volumes"), Ct);
-        await ServerCommands.WaitForStateAsync(refusedApp, "postgres", KnownResourceStates.FailedToStart, Ct);
-        await ServerCommands.WaitForStateAsync(refusedApp, "hello", KnownResourceStates.FailedToStart, Ct);
-        var refusedStates = HelloApp.StatesOf(refusedApp, "postgres", "hello", "worker");
+        var refusedStates = await ServerCommands.WaitForRefusedPasswordStatesAsync(refusedApp, Ct);
         var refusal = await refusedApp.LogsOfAsync("postgres", Ct);
         // The fix that keeps the data: the volume takes the new password, and the waiting worker goes on.
         await ServerCommands.ExecuteAsync(refusedApp, "postgres", UseNewPasswordCommand.Name, Ct);

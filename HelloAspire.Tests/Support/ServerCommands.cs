@@ -55,18 +55,27 @@ public static class ServerCommands
         }
     }
 
-    public static async Task<CustomResourceSnapshot> WaitForStateAsync(DistributedApplication app, string resource, string state, CancellationToken cancellationToken)
+    private static Task<CustomResourceSnapshot> WaitForStateAsync(DistributedApplication app, string resource, string state, CancellationToken cancellationToken) =>
+        WaitForAsync(app, resource, snapshot => snapshot.State?.Text == state, cancellationToken);
+
+    public static Task<CustomResourceSnapshot> WaitForTerminalStateAsync(DistributedApplication app, string resource, CancellationToken cancellationToken) =>
+        WaitForAsync(app, resource, snapshot => snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), cancellationToken);
+
+    /// <summary>
+    /// Waits until kept data's refusal of the password shows on the server and then on its database (published after
+    /// it); returns <see cref="HelloApp.StatesOf"/> postgres, hello and the worker at that moment.
+    /// </summary>
+    public static async Task<string> WaitForRefusedPasswordStatesAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
-        using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
-        var update = await app.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == state, timeout.Token);
-        return update.Snapshot;
+        await WaitForStateAsync(app, "postgres", KnownResourceStates.FailedToStart, cancellationToken);
+        await WaitForStateAsync(app, "hello", KnownResourceStates.FailedToStart, cancellationToken);
+        return HelloApp.StatesOf(app, "postgres", "hello", "worker");
     }
 
-    public static async Task<CustomResourceSnapshot> WaitForTerminalStateAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
+    private static async Task<CustomResourceSnapshot> WaitForAsync(DistributedApplication app, string resource, Func<CustomResourceSnapshot, bool> until, CancellationToken cancellationToken)
     {
         using var timeout = HelloApp.Timeout(CommandTimeout, cancellationToken);
-        var update = await app.ResourceNotifications.WaitForResourceAsync(resource,
-            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
+        var update = await app.ResourceNotifications.WaitForResourceAsync(resource, e => until(e.Snapshot), timeout.Token);
         return update.Snapshot;
     }
 
