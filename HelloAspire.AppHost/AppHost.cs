@@ -8,6 +8,10 @@ StartupErrors.ShowWithoutStackTrace();
 // Its appsettings.json wherever it is started from; Development unless DOTNET_ENVIRONMENT says otherwise (azd's choice).
 var builder = DistributedApplication.CreateBuilder(AppHostSettings.WithDefaults(args));
 
+// The console shows the app: the mode, the dashboard's login line, the clients' output and ends, warnings and errors.
+// Aspire's start-up lines and waits stay in the dashboard (--Console:ShowAspireLines=true shows them here too).
+builder.ShowTheAppOnTheConsole();
+
 // The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
 builder.ReadUserSecretsInEveryEnvironment();
 
@@ -43,12 +47,14 @@ builder.AddProject<Projects.HelloAspire_Worker>("worker")
     .AsRunOnce(stopWhenClientsEnd)
     .StaysUpWhenDeployed();
 
-// The tutorial's own Node.js client, its index.js unchanged: it reads PG* like the compose file's environment block,
-// and require-auth.js, loaded first, makes it insist on SCRAM. Left out, with the reason logged, by
+// The tutorial's own Node.js client, its index.js unchanged: it reads PG* like the compose file's environment block.
+// Loaded first: tracing.js sends node-postgres's spans to the dashboard (over OTLP/HTTP, the one protocol its exporter
+// speaks), and require-auth.js makes it insist on SCRAM. Left out, with the reason logged, by
 // NodeClient:Enabled=false or when node is not on the PATH.
 if (builder.WantsNodeClient("node-client"))
 {
-    builder.AddNodeScript("node-client", "../node-client", "--require", "./require-auth.js", "index.js")
+    builder.AddNodeScript("node-client", "../node-client", "--require", "./tracing.js", "--require", "./require-auth.js", "index.js")
+        .WithOtlpExporterIfEndpointAvailable(OtlpProtocol.HttpProtobuf)
         .WithPostgresEnvironment(hello)
         .WaitFor(hello)
         .WaitForSeed(seed)

@@ -55,12 +55,15 @@ public sealed class AppPartsTests : IDisposable
         Assert.Null(BuildOutputLaunchExtensions.FindBuiltProgram(typeof(AppPartsTests).Assembly, new SomeProject().ProjectPath));
 
     [Fact]
-    public void ANodeScriptRunsNodeInItsFolderAfterNpmCiOnlyWhenItsModulesAreMissing()
+    public void ANodeScriptRunsNodeInItsFolderAfterNpmCiOnlyWhenItsModulesAreMissingOrOlderThanItsLockfile()
     {
         var builder = Bare.Builder();
         var fresh = builder.AddNodeScript("fresh", _folder.Path, "--require", "./first.js", "index.js");
-        Directory.CreateDirectory(_folder.Combine("installed", "node_modules"));
+        var installedAt = DateTime.UtcNow.AddMinutes(-1);
+        Installed(_folder.Combine("installed"), lockedAt: installedAt.AddMinutes(-1), installedAt);
+        Installed(_folder.Combine("stale"), lockedAt: installedAt.AddMinutes(1), installedAt);
         var installed = builder.AddNodeScript("installed", _folder.Combine("installed"), "index.js");
+        builder.AddNodeScript("stale", _folder.Combine("stale"), "index.js");
 
         Assert.Equal(("node", _folder.Path), (fresh.Resource.Command, fresh.Resource.WorkingDirectory));
         var install = Assert.Single(builder.Resources.OfType<ExecutableResource>(), r => r.Name == "fresh-install");
@@ -68,6 +71,19 @@ public sealed class AppPartsTests : IDisposable
         Assert.Contains(fresh.Resource.Annotations.OfType<WaitAnnotation>(), w => w.Resource == install && w.WaitType == WaitType.WaitForCompletion);
         Assert.DoesNotContain(builder.Resources, r => r.Name == "installed-install");
         Assert.Empty(installed.Resource.Annotations.OfType<WaitAnnotation>());
+        Assert.Contains(builder.Resources, r => r.Name == "stale-install");
+    }
+
+    /// <summary>A folder as <c>npm ci</c> leaves it: its lockfile, and npm's record of the install in node_modules.</summary>
+    private static void Installed(string directory, DateTime lockedAt, DateTime installedAt)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, "node_modules"));
+        var lockfile = Path.Combine(directory, "package-lock.json");
+        var record = Path.Combine(directory, "node_modules", ".package-lock.json");
+        File.WriteAllText(lockfile, "{}");
+        File.WriteAllText(record, "{}");
+        File.SetLastWriteTimeUtc(lockfile, lockedAt);
+        File.SetLastWriteTimeUtc(record, installedAt);
     }
 
     [Fact]

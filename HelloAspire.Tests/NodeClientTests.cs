@@ -150,7 +150,7 @@ public sealed class NodeClientTests : IAsyncDisposable
         {
             var port = HelloApp.FreePort();
             await using var fake = new FakePostgresServer(System.Net.IPAddress.Loopback, port);
-            var node = new System.Diagnostics.ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory };
+            var node = new System.Diagnostics.ProcessStartInfo("node", ["--require", "./tracing.js", "--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory };
             node.Environment["PGHOST"] = "127.0.0.1";
             node.Environment["PGPORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             node.Environment["PGUSER"] = "postgres";

@@ -352,8 +352,10 @@ def app_cold(*settings, environment=None, lines=None, configuration="Release"):
                    configuration=configuration)
 
 
-# Aspire's resource events (state changes, health) at Debug, for the timeline of one cold start.
+# Aspire's resource events (state changes, health) at Debug, for the timeline of one cold start, and Aspire's start-up
+# lines, which the console leaves out unless asked.
 TIMELINE_LOGGING = {
+    "Console__ShowAspireLines": "true",
     "Logging__LogLevel__Aspire.Hosting.ApplicationModel.ResourceNotificationService": "Debug",
     "Logging__LogLevel__Aspire.Hosting.Health.ResourceHealthCheckService": "Debug",
 }

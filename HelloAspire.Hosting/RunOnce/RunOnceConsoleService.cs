@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HelloAspire.Hosting.AppHostConsole;
 using Microsoft.Extensions.Hosting;
 
 namespace HelloAspire.Hosting.RunOnce;
@@ -6,13 +7,18 @@ namespace HelloAspire.Hosting.RunOnce;
 /// <summary>A run-once resource; <see cref="StopsTheAppHost"/>: the AppHost stops once every such resource has ended.</summary>
 internal sealed record RunOnceAnnotation(bool StopsTheAppHost) : IResourceAnnotation;
 
-/// <summary>Echoes each run-once resource's log lines and how it ended on the AppHost's console, and stops the AppHost once they have ended when asked to (<see cref="RunOnceAnnotation"/>).</summary>
+/// <summary>
+/// Echoes each run-once resource's log lines and how it ended on the AppHost's console, and stops the AppHost once
+/// they have ended when asked to (<see cref="RunOnceAnnotation"/>). With <paramref name="aspireLines"/> (Aspire's lines
+/// kept off the console), the lines Aspire added to the log are not echoed: the program's own output is.
+/// </summary>
 internal sealed partial class RunOnceConsoleService(
     DistributedApplicationModel model,
     ResourceLoggerService resourceLogs,
     ResourceNotificationService notifications,
     IHostApplicationLifetime lifetime,
-    ILoggerFactory loggerFactory) : BackgroundService
+    ILoggerFactory loggerFactory,
+    AspireLines? aspireLines = null) : BackgroundService
 {
     // How long the end of a resource waits for the echo of its last lines before it is reported anyway.
     private static readonly TimeSpan s_catchUpWait = TimeSpan.FromSeconds(2);
@@ -46,7 +52,10 @@ internal sealed partial class RunOnceConsoleService(
                 foreach (var line in batch)
                 {
                     var plain = Plain(line.Content);
-                    LogLine(logger, plain);
+                    if (aspireLines is null || !AspireLines.IsAddedToResourceLog(plain))
+                    {
+                        LogLine(logger, plain);
+                    }
                 }
 
                 progress.Echoed(batch.Count);

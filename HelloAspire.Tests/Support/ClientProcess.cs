@@ -48,7 +48,7 @@ public sealed class ClientProcess : IDisposable
 
     /// <summary>The tutorial's Node.js client, as its image runs it (see node-client/Dockerfile's CMD).</summary>
     public static ClientProcess StartNodeClient(IReadOnlyDictionary<string, string?> environment) =>
-        new(new ProcessStartInfo("node", ["--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory }, environment);
+        new(new ProcessStartInfo("node", ["--require", "./tracing.js", "--require", "./require-auth.js", "index.js"]) { WorkingDirectory = NodeClientRuns.Directory }, environment);
 
     /// <summary>Waits (bounded) until the worker has written <paramref name="text"/> to its standard output.</summary>
     public Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken) => WaitForAsync(_output, text, timeout, cancellationToken);

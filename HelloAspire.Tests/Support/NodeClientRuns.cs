@@ -14,13 +14,13 @@ public sealed class NodeClientRuns
 
     public static string Directory => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "node-client"));
 
-    /// <summary>For a test that runs the client itself, not through the AppHost (which runs <c>npm ci</c> when node_modules is missing).</summary>
+    /// <summary>For a test that runs the client itself, not through the AppHost (which runs <c>npm ci</c> when node_modules is missing or stale).</summary>
     public static async Task EnsureInstalledAsync(CancellationToken cancellationToken)
     {
         await s_installing.WaitAsync(cancellationToken);
         try
         {
-            if (System.IO.Directory.Exists(Path.Combine(Directory, "node_modules")))
+            if (NodeScriptExtensions.DependenciesAreInstalled(Directory))
             {
                 return;
             }

@@ -1,0 +1,37 @@
+using System.Text.RegularExpressions;
+
+namespace HelloAspire.Hosting.AppHostConsole;
+
+/// <summary>
+/// Which console lines are Aspire's bookkeeping; registered by
+/// <see cref="Aspire.Hosting.AppHostConsoleExtensions.KeepAspireLinesOffTheConsole"/>, and its presence tells the
+/// run-once echo to leave them out.
+/// </summary>
+internal sealed partial class AspireLines
+{
+    // The two of Aspire's own informational lines that a user acts on, as Aspire's log templates word them.
+    private static readonly HashSet<string> s_keptTemplates =
+    [
+        "Login to the dashboard at {LoginUrl}",
+        "Distributed application started. Press Ctrl+C to shut down.",
+    ];
+
+    /// <summary>
+    /// Whether an entry that Aspire's own logger writes is left off the console: informational ones only, so that
+    /// Debug lines asked for by <c>Logging:LogLevel</c> still show.
+    /// </summary>
+    public static bool IsLeftOut<TState>(string category, LogLevel level, TState state) =>
+        level == LogLevel.Information
+        && category.StartsWith("Aspire.", StringComparison.Ordinal)
+        && !(state is IReadOnlyList<KeyValuePair<string, object?>> values
+             && values.Any(v => v.Key == "{OriginalFormat}" && v.Value is string template && s_keptTemplates.Contains(template)));
+
+    /// <summary>
+    /// Whether a line of a resource's log is one Aspire added, not the program's output: the waits it writes before a
+    /// start, and the orchestrator's own lines, which it marks "[sys]". A log line carries no other mark of its source.
+    /// </summary>
+    public static bool IsAddedToResourceLog(string line) => AddedToResourceLog().IsMatch(line);
+
+    [GeneratedRegex(@"^(\[sys\] |Waiting for resource |Finished waiting for resource |No custom certificate authorities )")]
+    private static partial Regex AddedToResourceLog();
+}
