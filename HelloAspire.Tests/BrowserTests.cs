@@ -24,11 +24,13 @@ public sealed partial class BrowserTests : IAsyncDisposable
     // up to this many clicks in all.
     private static readonly TimeSpan s_lostClickBound = TimeSpan.FromSeconds(10);
     private const int MaxMenuClicks = 3;
+    // psql's prompt and answer in the dock, which connects to the AppHost's terminal over its own socket.
+    private static readonly TimeSpan s_terminalTimeout = TimeSpan.FromSeconds(30);
 
     private readonly TemporaryDirectory _data = new();
 
     [Fact]
-    public async Task TheDashboardShowsTheResourcesTheHelloLineTheWorkersTraceAndResetsTheDataAfterAConfirmation()
+    public async Task TheDashboardShowsTheResourcesTheHelloLineBothClientsTracesResetsTheDataAfterAConfirmationAndOpensPsql()
     {
         RequireChromium();
         var ct = TestContext.Current.CancellationToken;
@@ -120,8 +122,51 @@ public sealed partial class BrowserTests : IAsyncDisposable
         await ShowsAsync("consolelogs/resource/worker", "console-worker.png", page.GetByText("Hello world").First);
         await ShowsAsync("structuredlogs", "structured-logs.png", page.GetByText("Hello world").First);
         await ShowsAsync("metrics/resource/worker", "metrics.png", page.GetByText("Npgsql").First);
-        // The database's spans belong to the same trace: the query runs inside the worker's span.
-        await ShowsAsync("traces", "traces.png", page.GetByText("worker: read hello row").First, page.GetByText(DatabaseSpans()).First);
+        // The database's spans belong to the same trace: the query runs inside the worker's span. The Node.js client's
+        // query is a trace of its own (index.js, the tutorial's file, has no span around it).
+        await ShowsAsync("traces", "traces.png", page.GetByText("worker: read hello row").First, page.GetByText(DatabaseSpans()).First,
+            page.GetByText("node-client: pg.query:SELECT hello").First);
+
+        // psql from the postgres row's actions: a tab in the terminal dock, signed in on hello, and the tutorial's query.
+        await GoToAsync(login.ToString());
+        await SeesAsync("psql-menu.png", Row(page, "postgres").GetByText("Running"));
+        await Row(page, "postgres").GetByRole(AriaRole.Button, new() { Name = "Actions" }).ClickAsync();
+        var psql = page.GetByRole(AriaRole.Menuitem, new() { Name = "psql", Exact = true });
+        await SeesAsync("psql-menu.png", psql);
+        await psql.ClickAsync();
+        await SeesAsync("psql-console.png", page.GetByRole(AriaRole.Tab, new() { Name = "psql (hello)", Exact = true }));
+        await WaitForTerminalTextAsync("hello=#");
+        await page.Locator(".terminal-dock-pane.active").GetByRole(AriaRole.Textbox).First.PressSequentiallyAsync("SELECT message FROM hello;");
+        await page.Keyboard.PressAsync("Enter");
+        await WaitForTerminalTextAsync("(1 row)");
+        Assert.Contains("Hello world", await TerminalTextAsync());
+        await Screenshot(page, screenshots, "psql-console.png");
+
+        // The dock draws the terminal on a canvas: its text comes from the dashboard's own terminal module.
+        async Task<string> TerminalTextAsync() => await page.EvaluateAsync<string>(
+            """
+            async () => {
+              const view = await import('/Components/Controls/TerminalView.razor.js');
+              return view.getTerminalSnapshot(document.querySelector('.terminal-dock-pane.active .terminal-container'))?.screenText ?? '';
+            }
+            """);
+
+        async Task WaitForTerminalTextAsync(string text)
+        {
+            var deadline = DateTime.UtcNow + s_terminalTimeout;
+            string screen;
+            while (!(screen = await TerminalTextAsync()).Contains(text, StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    await Screenshot(page, screenshots, "failed-psql-console.png");
+                    Assert.Fail($"The psql tab did not show '{text}' within {s_terminalTimeout.TotalSeconds} s (failed-psql-console.png in {screenshots}). Its screen:{Environment.NewLine}{screen}" +
+                        $"{Environment.NewLine}The browser's messages, last 30:{Environment.NewLine}{string.Join(Environment.NewLine, browserLog.TakeLast(30))}");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
 
         // Opens a dashboard page, waits until it shows each of these, then keeps a screenshot of it for the README.
         async Task ShowsAsync(string path, string screenshot, params ILocator[] shown)

@@ -55,6 +55,9 @@ public sealed record HelloDatabaseSettings
     /// <summary>Where the template clusters are kept; null means the default cache directory.</summary>
     public string? TemplateDirectory { get; init; }
 
+    /// <summary>A <c>psql</c> command in the dashboard, in every mode: psql signed in, on the app's database, for anyone signed in to the dashboard.</summary>
+    public bool PsqlConsole { get; init; } = true;
+
     /// <summary>The host port of local mode's server; null lets Aspire choose a free one.</summary>
     public int? Port { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record HelloDatabaseSettings
             Lifetime = ParseLifetime(section["Lifetime"], ParseBool(section, "TemporaryData")),
             Port = ParsePort(section["Port"]),
             InitTemplate = section["InitTemplate"] is not { Length: > 0 } || ParseBool(section, "InitTemplate"),
+            PsqlConsole = section["PsqlConsole"] is not { Length: > 0 } || ParseBool(section, "PsqlConsole"),
             TemplateDirectory = NullIfEmpty(section["TemplateDirectory"]),
             SeedDirectory = Path.GetFullPath(NullIfEmpty(section["SeedDirectory"]) ?? Path.Combine("..", "seed"), appHostDirectory),
         };

@@ -28,6 +28,40 @@ public sealed class ExistingPostgresDatabaseResource : Resource, IResourceWithCo
 
     public ReferenceExpression ConnectionStringExpression { get; }
 
+    /// <summary>The database the connection string names (Npgsql's default: the user's name).</summary>
+    public string DatabaseName => _connection.Database ?? _connection.Username ?? "postgres";
+
+    /// <summary>The connection string as libpq's PG* variables, for a libpq client such as psql.</summary>
+    internal Dictionary<string, string> LibpqVariables()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["PGHOST"] = _connection.Host ?? "localhost",
+            ["PGPORT"] = _connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGDATABASE"] = DatabaseName,
+            ["PGSSLMODE"] = _connection.SslMode switch
+            {
+                SslMode.Disable => "disable",
+                SslMode.Allow => "allow",
+                SslMode.Require => "require",
+                SslMode.VerifyCA => "verify-ca",
+                SslMode.VerifyFull => "verify-full",
+                _ => "prefer",
+            },
+        };
+        if (_connection.Username is { } user)
+        {
+            variables["PGUSER"] = user;
+        }
+
+        if (_connection.Password is { } password)
+        {
+            variables["PGPASSWORD"] = password;
+        }
+
+        return variables;
+    }
+
     /// <summary>The same keys as Aspire's <c>PostgresDatabaseResource</c>, so a client is wired alike in every mode.</summary>
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
     {

@@ -8,6 +8,29 @@ public static class ProcessCommandLines
     /// <summary>Those of the processes whose working directory is <paramref name="folder"/> (a PostgreSQL server's processes: its PGDATA).</summary>
     public static List<string> InFolder(string folder) => Of(dir => new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget == folder);
 
+    /// <summary>The real user ids of the processes whose command line contains <paramref name="text"/>.</summary>
+    public static List<string> UserIdsOf(string text)
+    {
+        var ids = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal)
+                    && File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal)) is { } uid)
+                {
+                    ids.Add(uid.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1]);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we read.
+            }
+        }
+
+        return ids;
+    }
+
     private static List<string> Of(Func<string, bool> include)
     {
         var lines = new List<string>();

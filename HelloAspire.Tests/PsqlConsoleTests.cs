@@ -1,0 +1,105 @@
+using HelloAspire.Tests.Support;
+
+namespace HelloAspire.Tests;
+
+/// <summary>
+/// The dashboard's psql command in local and existing mode: psql signed in on the hello database, the query answered,
+/// the password on no command line and on no screen. (Container mode: <see cref="ContainerMode.ContainerPsqlConsoleTests"/>.)
+/// </summary>
+public sealed class PsqlConsoleTests : IAsyncDisposable
+{
+    private readonly TestApps _apps = new();
+    private readonly TestApps _existingApps = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task LocalModesPsqlCommandOpensPsqlOnHelloAsTheServerAccountWithThePasswordOnNoCommandLine()
+    {
+        var app = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), Ct);
+        await app.WaitForWorkerToEndAsync(Ct);
+
+        using var watch = new CommandLineWatch();
+        var screen = await PsqlConsoleSession.QueryHelloAsync(app, "postgres", "hello", Ct);
+        var seen = await watch.StopAsync();
+
+        Assert.Contains("Hello world", screen);
+        Assert.DoesNotContain(HelloApp.TestPassword, screen);
+        Assert.Contains(seen, line => line.Contains("bin/psql", StringComparison.Ordinal));
+        Assert.DoesNotContain(seen, line => line.Contains(HelloApp.TestPassword, StringComparison.Ordinal));
+        // As root, psql (and a shell its \! opens) runs as the server's account, not as root.
+        var psqlUsers = watch.PsqlUserIds;
+        Assert.NotEmpty(psqlUsers);
+        Assert.Equal(Environment.UserName == "root", psqlUsers.All(uid => uid != "0"));
+    }
+
+    [Fact]
+    public async Task ExistingModesPsqlCommandOpensPsqlOnTheConnectionStringsDatabase()
+    {
+        var port = HelloApp.FreePort();
+        var server = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path, $"--Postgres:Port={port}", "--DcpPublisher:RandomizePorts=false"), Ct);
+        await server.WaitForWorkerToEndAsync(Ct);
+        var existing = await _existingApps.StartAsync(
+            [$"--ConnectionStrings:hello=Host=127.0.0.1;Port={port};Username=postgres;Password={HelloApp.TestPassword};Database=hello", "--NodeClient:Enabled=false"], Ct);
+        await existing.WaitForWorkerToEndAsync(Ct);
+
+        var screen = await PsqlConsoleSession.QueryHelloAsync(existing, "hello", "hello", Ct);
+
+        Assert.Contains("Hello world", screen);
+        Assert.DoesNotContain(HelloApp.TestPassword, screen);
+    }
+
+    /// <summary>
+    /// Every process command line seen on the machine from its start to <see cref="StopAsync"/> (read every 50 ms), and
+    /// the user ids of the psql processes among them.
+    /// </summary>
+    private sealed class CommandLineWatch : IDisposable
+    {
+        private readonly CancellationTokenSource _done = new();
+        private readonly Task<List<string>> _reading;
+        private readonly HashSet<string> _psqlUserIds = [];
+
+        public CommandLineWatch() => _reading = Task.Run(async () =>
+        {
+            var seen = new HashSet<string>();
+            while (!_done.IsCancellationRequested)
+            {
+                seen.UnionWith(ProcessCommandLines.Read());
+                lock (_psqlUserIds)
+                {
+                    _psqlUserIds.UnionWith(ProcessCommandLines.UserIdsOf("bin/psql"));
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            }
+
+            return seen.ToList();
+        }, CancellationToken.None);
+
+        public async Task<List<string>> StopAsync()
+        {
+            await _done.CancelAsync();
+            return await _reading;
+        }
+
+        public IReadOnlyList<string> PsqlUserIds
+        {
+            get
+            {
+                lock (_psqlUserIds)
+                {
+                    return [.. _psqlUserIds];
+                }
+            }
+        }
+
+        public void Dispose() => _done.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await FailureReport.WriteIfFailedAsync();
+        await _existingApps.DisposeAsync();
+        await _apps.DisposeAsync();
+    }
+}
