@@ -64,6 +64,20 @@ public sealed class ConsoleTests : IAsyncDisposable
         Assert.True(IndexOf(lines, s_clientLines[1][0]) >= 0, console);
     }
 
+    /// <summary>The README's sample is such a run: <c>dotnet run</c>'s own two lines, then the lines pinned above.</summary>
+    [Fact]
+    public async Task TheReadmesSampleShowsTheLinesAPlainRunPrints()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, "..", "README.md"), Ct);
+        var section = readme[readme.IndexOf("## What you see", StringComparison.Ordinal)..];
+        var sample = section[(section.IndexOf("```text\n", StringComparison.Ordinal) + "```text\n".Length)..section.IndexOf("\n```\n", StringComparison.Ordinal)]
+            .Split('\n').Where(line => !line.StartsWith("Using launch settings from ", StringComparison.Ordinal) && line != "Building...").ToList();
+
+        var patterns = s_startLines.Concat(s_clientLines.SelectMany(client => client)).ToList();
+        Assert.True(sample.Count == patterns.Count, $"The README's sample has {sample.Count} lines of the AppHost's, a plain run prints {patterns.Count}:{Environment.NewLine}{string.Join(Environment.NewLine, sample)}");
+        Assert.All(patterns, pattern => Assert.Contains(sample, line => Regex.IsMatch(line, pattern)));
+    }
+
     /// <summary>Starts the AppHost in local mode with both clients, and stops it (SIGTERM) once both have ended: its console's lines.</summary>
     private async Task<IReadOnlyList<string>> RunUntilBothClientsEndedAsync(params string[] more)
     {

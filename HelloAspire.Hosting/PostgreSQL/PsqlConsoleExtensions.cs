@@ -7,8 +7,9 @@ namespace Aspire.Hosting;
 /// <summary>
 /// A <c>psql</c> command in every mode (a button in the dashboard's actions, or <c>aspire resource &lt;name&gt; psql</c>):
 /// psql in the dashboard's terminal dock, on the app's database, signed in with the app's credentials. The container's
-/// is Aspire's <c>WithRepl</c> opened on the app's database (WithRepl always opens <c>postgres</c>); a local server's
-/// and an existing one's is the host's psql. The command's result is the terminal's id.
+/// runs psql as Aspire's <c>WithRepl</c> does, but on the app's database (WithRepl always opens <c>postgres</c>); an
+/// existing server's is the host's psql (a local server's: <see cref="LocalPostgresPsqlConsoleExtensions"/>). The
+/// command's result is the terminal's id.
 /// </summary>
 public static class PsqlConsoleExtensions
 {
@@ -46,34 +47,6 @@ public static class PsqlConsoleExtensions
                 ["exec", "-it", "--env", "PGPASSWORD", containerId, "psql", "--username", user, "--dbname", databaseName, "--no-password", "--port", port],
                 new Dictionary<string, string> { ["PGPASSWORD"] = password },
                 server.ApplicationBuilder.AppHostDirectory);
-        }, PsqlConsole.IsRunning);
-    }
-
-    /// <summary>
-    /// The installation's psql on the local server, run as the server's account (when the AppHost runs as root, a
-    /// shell that psql's <c>\!</c> opens is that account's, not root's), with nothing of the AppHost's environment but
-    /// libpq's variables for the server.
-    /// </summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public static IResourceBuilder<LocalPostgresServerResource> WithPsqlConsole(this IResourceBuilder<LocalPostgresServerResource> server, string databaseName)
-    {
-        ArgumentNullException.ThrowIfNull(server);
-        ArgumentException.ThrowIfNullOrEmpty(databaseName);
-        var resource = server.Resource;
-        return PsqlConsole.Add(server, databaseName, async context =>
-        {
-            var password = await PasswordParameterValue.RequiredAsync(resource.PasswordParameter, message => new DistributedApplicationException(message), context.CancellationToken);
-            var host = await resource.Host.GetValueAsync(context.CancellationToken);
-            var port = await resource.Port.GetValueAsync(context.CancellationToken);
-            var psql = resource.Account.ToolStartInfo(resource.Installation.Psql, [], new Dictionary<string, string>
-            {
-                ["PGHOST"] = host!,
-                ["PGPORT"] = port!,
-                ["PGUSER"] = LocalPostgresServerResource.UserName,
-                ["PGPASSWORD"] = password,
-                ["PGDATABASE"] = databaseName,
-            });
-            return PsqlConsole.WithOnlyItsOwnEnvironment(psql);
         }, PsqlConsole.IsRunning);
     }
 
