@@ -27,6 +27,7 @@ public sealed class AppHostConsoleTests
     [InlineData("Aspire.Hosting.DistributedApplication", LogLevel.Warning, "Aspire AppHost version: {Version}", false)]
     [InlineData("Aspire.Hosting.ApplicationModel.ResourceNotificationService", LogLevel.Debug, "Resource {Name} changed state", false)]
     [InlineData("HelloAspire.AppHost.Database", LogLevel.Information, "PostgreSQL: {Mode}", false)]
+    [InlineData("Aspire.Hosting.StopDuringStart", LogLevel.Information, "Stopping before every resource has started", false)]
     public void OnlyAspiresOwnInformationalLinesAreLeftOutAndNotTheLoginAndStartedLines(string category, LogLevel level, string template, bool leftOut)
     {
         IReadOnlyList<KeyValuePair<string, object?>> state = [new("{OriginalFormat}", template)];

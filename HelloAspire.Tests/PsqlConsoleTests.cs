@@ -51,7 +51,7 @@ public sealed class PsqlConsoleTests : IAsyncDisposable
 
     /// <summary>
     /// Every process command line seen on the machine from its start to <see cref="StopAsync"/> (read every 50 ms), and
-    /// the user ids of the psql processes among them.
+    /// the user ids of the psql processes without arguments among them (the console's: other tests run psql with them).
     /// </summary>
     private sealed class CommandLineWatch : IDisposable
     {
@@ -67,7 +67,7 @@ public sealed class PsqlConsoleTests : IAsyncDisposable
                 seen.UnionWith(ProcessCommandLines.Read());
                 lock (_psqlUserIds)
                 {
-                    _psqlUserIds.UnionWith(ProcessCommandLines.UserIdsOf("bin/psql"));
+                    _psqlUserIds.UnionWith(ProcessCommandLines.UserIdsOfBare("psql"));
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);

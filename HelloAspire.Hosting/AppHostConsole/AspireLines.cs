@@ -16,13 +16,17 @@ internal sealed partial class AspireLines
         "Distributed application started. Press Ctrl+C to shut down.",
     ];
 
+    // Aspire's own application logger: its start-up lines, and the login and started lines. Only this category: an
+    // add-on's logger may be named after a type in Aspire's namespace too (this library's public face is there).
+    private const string AspireCategory = "Aspire.Hosting.DistributedApplication";
+
     /// <summary>
     /// Whether an entry that Aspire's own logger writes is left off the console: informational ones only, so that
     /// Debug lines asked for by <c>Logging:LogLevel</c> still show.
     /// </summary>
     public static bool IsLeftOut<TState>(string category, LogLevel level, TState state) =>
         level == LogLevel.Information
-        && category.StartsWith("Aspire.", StringComparison.Ordinal)
+        && category == AspireCategory
         && !(state is IReadOnlyList<KeyValuePair<string, object?>> values
              && values.Any(v => v.Key == "{OriginalFormat}" && v.Value is string template && s_keptTemplates.Contains(template)));
 

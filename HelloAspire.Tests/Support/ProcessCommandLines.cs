@@ -8,15 +8,18 @@ public static class ProcessCommandLines
     /// <summary>Those of the processes whose working directory is <paramref name="folder"/> (a PostgreSQL server's processes: its PGDATA).</summary>
     public static List<string> InFolder(string folder) => Of(dir => new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget == folder);
 
-    /// <summary>The real user ids of the processes whose command line contains <paramref name="text"/>.</summary>
-    public static List<string> UserIdsOf(string text)
+    /// <summary>
+    /// The real user ids of the processes that run <paramref name="program"/> (a file name) with no arguments: the
+    /// program itself, not a launcher on its way to it (env, setpriv), nor a run of it with arguments.
+    /// </summary>
+    public static List<string> UserIdsOfBare(string program)
     {
         var ids = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal)
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries) is [var only] && Path.GetFileName(only) == program
                     && File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal)) is { } uid)
                 {
                     ids.Add(uid.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1]);
