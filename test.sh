@@ -65,7 +65,7 @@ for tool in postgres initdb psql; do
     require postgresql "$bindir/$tool" --version
 done
 { command -v node && command -v npm; } >/dev/null ||
-    apt_install "Node.js" "The node-client tests run it: install Node.js 18 or later with npm." nodejs npm
+    apt_install "Node.js" "The node-client tests run it: install Node.js 20 or later with npm." nodejs npm
 require nodejs node --version
 require npm npm --version
 [ -x /usr/bin/chromium ] ||

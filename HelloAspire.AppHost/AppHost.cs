@@ -8,12 +8,12 @@ StartupErrors.ShowWithoutStackTrace();
 // Its appsettings.json wherever it is started from; Development unless DOTNET_ENVIRONMENT says otherwise (azd's choice).
 var builder = DistributedApplication.CreateBuilder(AppHostSettings.WithDefaults(args));
 
+// The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
+builder.ReadUserSecretsInEveryEnvironment();
+
 // The console shows the app: the mode, the dashboard's login line, the clients' output and ends, warnings and errors.
 // Aspire's start-up lines and waits stay in the dashboard (--Console:ShowAspireLines=true shows them here too).
 builder.ShowTheAppOnTheConsole();
-
-// The generated password kept in user secrets, read outside Development too: Aspire would write a new one over it.
-builder.ReadUserSecretsInEveryEnvironment();
 
 // Ctrl+C while a client still waits for postgres cancels Aspire's start: one line, not a stack trace.
 builder.LogStopDuringStartAsOneLine();

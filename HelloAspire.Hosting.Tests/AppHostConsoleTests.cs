@@ -32,7 +32,18 @@ public sealed class AppHostConsoleTests
     {
         IReadOnlyList<KeyValuePair<string, object?>> state = [new("{OriginalFormat}", template)];
 
-        Assert.Equal(leftOut, AspireLines.IsLeftOut(category, level, state));
+        Assert.Equal(leftOut, new AspireLines(dashboardWithoutLogin: false).IsLeftOut(category, level, state));
+    }
+
+    [Fact]
+    public void TheListeningLineStaysWhenTheDashboardHasNoLoginLine()
+    {
+        IReadOnlyList<KeyValuePair<string, object?>> state = [new("{OriginalFormat}", "Now listening on: {DashboardUrl}")];
+
+        using var unsecured = ((ServiceCollection)Bare.Builder("--ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true").KeepAspireLinesOffTheConsole().Services).BuildServiceProvider();
+
+        Assert.False(unsecured.GetRequiredService<AspireLines>().IsLeftOut("Aspire.Hosting.DistributedApplication", LogLevel.Information, state));
+        Assert.True(new AspireLines(dashboardWithoutLogin: false).IsLeftOut("Aspire.Hosting.DistributedApplication", LogLevel.Information, state));
     }
 
     [Theory]

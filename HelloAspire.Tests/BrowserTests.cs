@@ -26,6 +26,7 @@ public sealed partial class BrowserTests : IAsyncDisposable
     private const int MaxMenuClicks = 3;
     // psql's prompt and answer in the dock, which connects to the AppHost's terminal over its own socket.
     private static readonly TimeSpan s_terminalTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_terminalPollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly TemporaryDirectory _data = new();
 
@@ -164,7 +165,7 @@ public sealed partial class BrowserTests : IAsyncDisposable
                         $"{Environment.NewLine}The browser's messages, last 30:{Environment.NewLine}{string.Join(Environment.NewLine, browserLog.TakeLast(30))}");
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                await Task.Delay(s_terminalPollInterval, cancellationToken);
             }
         }
 

@@ -12,6 +12,9 @@ public sealed class ClientTracesTests : IAsyncDisposable
 {
     // The spans are batched, and the Node.js client's are sent as it exits: they reach the dashboard a moment after.
     private static readonly TimeSpan s_spansTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan s_spansPollInterval = TimeSpan.FromSeconds(1);
+    // How long each client may take to end, as the CLI's wait takes it (seconds).
+    private const string ClientEndTimeoutSeconds = "90";
 
     private readonly TestApps _apps = new();
     private readonly TemporaryDirectory _home = new();
@@ -28,10 +31,11 @@ public sealed class ClientTracesTests : IAsyncDisposable
         await NodeClientRuns.EnsureInstalledAsync(Ct);
         var start = await RunAsync("start", "--no-build", "--isolated", "--",
             $"--Postgres:DataDirectory={_apps.Data.Path}", "--NodeClient:Enabled=true", $"--Parameters:postgres-password={HelloApp.TestPassword}");
-        _started = start.ExitCode == 0;
-        Assert.True(_started, start.Output);
-        var nodeClientEnded = await RunAsync("wait", "node-client", "--status", "down", "--timeout", "90");
-        var workerEnded = await RunAsync("wait", "worker", "--status", "down", "--timeout", "90");
+        // Stopped at the end even if the start reported a failure: it may have left an AppHost behind.
+        _started = true;
+        Assert.True(start.ExitCode == 0, start.Output);
+        var nodeClientEnded = await RunAsync("wait", "node-client", "--status", "down", "--timeout", ClientEndTimeoutSeconds);
+        var workerEnded = await RunAsync("wait", "worker", "--status", "down", "--timeout", ClientEndTimeoutSeconds);
         Assert.True(nodeClientEnded.ExitCode == 0 && workerEnded.ExitCode == 0, nodeClientEnded.Output + workerEnded.Output);
 
         var nodeClientSpans = await SpansAsync("node-client", span => span.Name == "pg.query:SELECT hello");
@@ -61,7 +65,7 @@ public sealed class ClientTracesTests : IAsyncDisposable
                 return spans;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await Task.Delay(s_spansPollInterval, Ct);
         }
     }
 

@@ -25,10 +25,13 @@ if (endpoint && protocol === 'http/protobuf') {
   registerInstrumentations({ instrumentations: [new PgInstrumentation()] });
 
   // index.js ends with process.exit, which would drop the spans still in the batch: they are sent first, for as long
-  // as the exporter's own timeout at most, and the exit code stays the client's.
-  const flushBoundMilliseconds = Number(process.env.OTEL_EXPORTER_OTLP_TIMEOUT) || 10000;
+  // as the exporter's own timeout at most (its default when the setting is not a usable number of milliseconds), and
+  // the exit code stays the client's, even if the event loop empties while they are sent.
+  const configuredTimeout = Number(process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  const flushBoundMilliseconds = configuredTimeout > 0 && configuredTimeout <= 2147483647 ? configuredTimeout : 10000;
   const exit = process.exit.bind(process);
   process.exit = (code) => {
+    process.exitCode = code;
     const bound = new Promise((resolve) => setTimeout(resolve, flushBoundMilliseconds).unref());
     const flushed = provider.shutdown().catch((error) => console.error(`node-client's spans were not sent: ${error.message}`));
     Promise.race([flushed, bound]).finally(() => exit(code));

@@ -54,7 +54,7 @@ public static partial class ClientSettings
     {
         var leftOutBecause =
             !builder.Configuration.GetValue(NodeClientEnabledSetting, defaultValue: true) ? $"{NodeClientEnabledSetting} is false"
-            : builder.ExecutionContext.IsRunMode && !NodeScriptExtensions.IsNodeOnPath() ? "node is not on the PATH (install Node.js 18 or later, Debian: apt-get install nodejs npm)"
+            : builder.ExecutionContext.IsRunMode && !NodeScriptExtensions.IsNodeOnPath() ? "node is not on the PATH (install Node.js 20.6 or later, Debian: apt-get install nodejs npm)"
             : null;
         if (leftOutBecause is not null)
         {

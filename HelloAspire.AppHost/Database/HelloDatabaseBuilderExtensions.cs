@@ -51,7 +51,7 @@ public static partial class HelloDatabaseBuilderExtensions
         {
             // Published: a secret connection-string parameter that azd asks for (a managed server such as Azure Database for PostgreSQL).
             PostgresMode.Existing when builder.ExecutionContext.IsPublishMode => (builder.AddConnectionString(databaseName), $"the managed server in the secret parameter '{databaseName}'"),
-            PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName).WithPsqlConsoleIf(settings.PsqlConsole, () => choice.Installation?.Psql), $"the server in ConnectionStrings:{databaseName}"),
+            PostgresMode.Existing => (builder.AddExistingPostgresDatabase(databaseName).WithPsqlConsoleIf(settings.PsqlConsole, settings.BinDirectory), $"the server in ConnectionStrings:{databaseName}"),
             PostgresMode.Container => builder.AddContainerDatabase(serverName, databaseName, settings, probes, stopAppHostOnFailure),
             _ when OperatingSystem.IsWindows() => throw new DistributedApplicationException("Local mode runs on Linux and macOS only. Fix: use Postgres:Mode=container or existing."),
             _ => builder.AddLocalDatabase(serverName, databaseName, settings, choice.Installation!),
@@ -127,9 +127,9 @@ public static partial class HelloDatabaseBuilderExtensions
             volume is null ? $"a tmpfs at {PostgresContainerExtensions.DataPath} in the container (throwaway)" : $"the container volume {volume}");
     }
 
-    /// <summary>An existing server's psql command, with the host's psql (found with the binaries, else on the PATH when opened).</summary>
-    private static IResourceBuilder<ExistingPostgresDatabaseResource> WithPsqlConsoleIf(this IResourceBuilder<ExistingPostgresDatabaseResource> database, bool wanted, Func<string?> psql) =>
-        wanted ? database.WithPsqlConsole(psql()) : database;
+    /// <summary>An existing server's psql command, with the psql in Postgres:BinDirectory when it is set, else the one on the PATH.</summary>
+    private static IResourceBuilder<ExistingPostgresDatabaseResource> WithPsqlConsoleIf(this IResourceBuilder<ExistingPostgresDatabaseResource> database, bool wanted, string? binDirectory) =>
+        wanted ? database.WithPsqlConsole(binDirectory is null ? null : Path.Combine(binDirectory, "psql")) : database;
 
     /// <summary>The pinned tag on the official image, or on <c>Postgres:Image</c> (a registry and name, such as a mirror).</summary>
     private static IResourceBuilder<PostgresServerResource> WithConfiguredImage(this IResourceBuilder<PostgresServerResource> server, string? image)

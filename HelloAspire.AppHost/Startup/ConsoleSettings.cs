@@ -13,6 +13,7 @@ public static class ConsoleSettings
     /// </summary>
     public static IDistributedApplicationBuilder ShowTheAppOnTheConsole(this IDistributedApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var value = builder.Configuration[ShowAspireLinesSetting];
         var showAspireLines = string.IsNullOrEmpty(value) ? false
             : bool.TryParse(value, out var parsed) ? parsed

@@ -59,6 +59,17 @@ public sealed class ExistingPostgresDatabaseResource : Resource, IResourceWithCo
             variables["PGPASSWORD"] = password;
         }
 
+        // Where the connection string names them; libpq's own defaults otherwise (~/.pgpass, ~/.postgresql/root.crt).
+        if (_connection.Passfile is { Length: > 0 } passfile)
+        {
+            variables["PGPASSFILE"] = passfile;
+        }
+
+        if (_connection.RootCertificate is { Length: > 0 } rootCertificate)
+        {
+            variables["PGSSLROOTCERT"] = rootCertificate;
+        }
+
         return variables;
     }
 

@@ -13,6 +13,7 @@ namespace Aspire.Hosting;
 /// </summary>
 public static class PsqlConsoleExtensions
 {
+    /// <summary>The command's name (<c>aspire resource postgres psql</c>).</summary>
     public const string CommandName = "psql";
 
     // The property of a container's snapshot that holds its id (Aspire's dashboard shows it as "Container ID").
@@ -57,13 +58,18 @@ public static class PsqlConsoleExtensions
     public static IResourceBuilder<ExistingPostgresDatabaseResource> WithPsqlConsole(this IResourceBuilder<ExistingPostgresDatabaseResource> database, string? psql)
     {
         ArgumentNullException.ThrowIfNull(database);
+        if (psql is { Length: 0 })
+        {
+            throw new ArgumentException("Give psql's path, or null for the one on the PATH.", nameof(psql));
+        }
+
         var resource = database.Resource;
         var databaseName = resource.DatabaseName;
         return PsqlConsole.Add(database, databaseName, context =>
         {
             var program = psql ?? HelloAspire.Hosting.Processes.ExecutablePath.Find("psql")
                 ?? throw new DistributedApplicationException("psql is not installed on this machine. Fix: install PostgreSQL's client (Debian/Ubuntu: sudo apt-get install postgresql-client), then open psql again.");
-            var startInfo = new ProcessStartInfo(program) { WorkingDirectory = "/" };
+            var startInfo = new ProcessStartInfo(program) { WorkingDirectory = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) };
             startInfo.Environment.Clear();
             startInfo.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH");
             startInfo.Environment["HOME"] = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

@@ -10,7 +10,8 @@ internal sealed record RunOnceAnnotation(bool StopsTheAppHost) : IResourceAnnota
 /// <summary>
 /// Echoes each run-once resource's log lines and how it ended on the AppHost's console, and stops the AppHost once
 /// they have ended when asked to (<see cref="RunOnceAnnotation"/>). With <paramref name="aspireLines"/> (Aspire's lines
-/// kept off the console), the lines Aspire added to the log are not echoed: the program's own output is.
+/// kept off the console), the lines Aspire added to the log are not echoed, unless they are errors: the program's own
+/// output is.
 /// </summary>
 internal sealed partial class RunOnceConsoleService(
     DistributedApplicationModel model,
@@ -52,7 +53,7 @@ internal sealed partial class RunOnceConsoleService(
                 foreach (var line in batch)
                 {
                     var plain = Plain(line.Content);
-                    if (aspireLines is null || !AspireLines.IsAddedToResourceLog(plain))
+                    if (aspireLines is null || line.IsErrorMessage || !AspireLines.IsAddedToResourceLog(plain))
                     {
                         LogLine(logger, plain);
                     }

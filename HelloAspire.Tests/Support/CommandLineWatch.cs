@@ -2,13 +2,15 @@ namespace HelloAspire.Tests.Support;
 
 /// <summary>
 /// Every process command line seen on the machine from its start to <see cref="StopAsync"/> (read every 50 ms), and
-/// the user ids of the psql processes without arguments among them (the console's: other tests run psql with them).
+/// the user ids and environment variable names of the psql processes without arguments among them (the console's:
+/// other tests run psql with them).
 /// </summary>
 public sealed class CommandLineWatch : IDisposable
 {
     private readonly CancellationTokenSource _done = new();
     private readonly Task<List<string>> _reading;
     private readonly HashSet<string> _psqlUserIds = [];
+    private readonly HashSet<string> _psqlEnvironmentNames = [];
 
     public CommandLineWatch() => _reading = Task.Run(async () =>
     {
@@ -18,7 +20,11 @@ public sealed class CommandLineWatch : IDisposable
             seen.UnionWith(ProcessCommandLines.Read());
             lock (_psqlUserIds)
             {
-                _psqlUserIds.UnionWith(ProcessCommandLines.UserIdsOfBare("psql"));
+                foreach (var (userId, environmentNames) in ProcessCommandLines.BareRunsOf("psql"))
+                {
+                    _psqlUserIds.Add(userId);
+                    _psqlEnvironmentNames.UnionWith(environmentNames);
+                }
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
@@ -44,5 +50,21 @@ public sealed class CommandLineWatch : IDisposable
         }
     }
 
-    public void Dispose() => _done.Dispose();
+    public IReadOnlyList<string> PsqlEnvironmentNames
+    {
+        get
+        {
+            lock (_psqlUserIds)
+            {
+                return [.. _psqlEnvironmentNames.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Ends the reading also when the test failed before <see cref="StopAsync"/>.</summary>
+    public void Dispose()
+    {
+        _done.Cancel();
+        _done.Dispose();
+    }
 }

@@ -9,12 +9,13 @@ public static class ProcessCommandLines
     public static List<string> InFolder(string folder) => Of(dir => new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget == folder);
 
     /// <summary>
-    /// The real user ids of the processes that run <paramref name="program"/> (a file name) with no arguments: the
-    /// program itself, not a launcher on its way to it (env, setpriv), nor a run of it with arguments.
+    /// The processes that run <paramref name="program"/> (a file name) with no arguments, the program itself, not a
+    /// launcher on its way to it (env, setpriv), nor a run of it with arguments: each one's real user id and the names
+    /// of its environment variables.
     /// </summary>
-    public static List<string> UserIdsOfBare(string program)
+    public static List<(string UserId, string[] EnvironmentNames)> BareRunsOf(string program)
     {
-        var ids = new List<string>();
+        var runs = new List<(string, string[])>();
         foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
         {
             try
@@ -22,7 +23,8 @@ public static class ProcessCommandLines
                 if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries) is [var only] && Path.GetFileName(only) == program
                     && File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(line => line.StartsWith("Uid:", StringComparison.Ordinal)) is { } uid)
                 {
-                    ids.Add(uid.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1]);
+                    var names = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(v => v.Split('=', 2)[0]).ToArray();
+                    runs.Add((uid.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], names));
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -31,7 +33,7 @@ public static class ProcessCommandLines
             }
         }
 
-        return ids;
+        return runs;
     }
 
     private static List<string> Of(Func<string, bool> include)
