@@ -29,8 +29,10 @@ public sealed class ClientTracesTests : IAsyncDisposable
     public async Task TheDashboardHoldsTheWorkersAndTheNodeClientsSpansOfTheHelloQuery()
     {
         await NodeClientRuns.EnsureInstalledAsync(Ct);
-        var start = await RunAsync("start", "--no-build", "--isolated", "--",
-            $"--Postgres:DataDirectory={_apps.Data.Path}", "--NodeClient:Enabled=true", $"--Parameters:postgres-password={HelloApp.TestPassword}");
+        // The password through the AppHost's environment, as user secrets would give it: on a command line, every
+        // local process (another test among them) could read it.
+        var start = await _cli.RunAsync(["start", "--no-build", "--isolated", "--", $"--Postgres:DataDirectory={_apps.Data.Path}", "--NodeClient:Enabled=true"],
+            Ct, new Dictionary<string, string> { ["Parameters__postgres-password"] = HelloApp.TestPassword });
         // Stopped at the end even if the start reported a failure: it may have left an AppHost behind.
         _started = true;
         Assert.True(start.ExitCode == 0, start.Output);

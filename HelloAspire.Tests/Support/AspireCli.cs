@@ -17,8 +17,12 @@ public sealed class AspireCli(string home)
 
     private static string RepositoryRoot => Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));
 
-    /// <summary>Runs <c>dotnet aspire</c> with <paramref name="arguments"/> (non-interactive, no logo, no colour); returns its exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>dotnet aspire</c> with <paramref name="arguments"/> (non-interactive, no logo, no colour); returns its
+    /// exit code and output. <paramref name="environment"/> reaches the AppHost that <c>start</c> starts: a password
+    /// goes there, as user secrets would give it, never on a command line.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!_restored)
         {
@@ -32,10 +36,10 @@ public sealed class AspireCli(string home)
             _restored = true;
         }
 
-        return await RunDotnetAsync(["aspire", .. arguments, "--apphost", Projects.HelloAspire_AppHost.ProjectPath, "--non-interactive", "--nologo"], cancellationToken);
+        return await RunDotnetAsync(["aspire", .. arguments, "--apphost", Projects.HelloAspire_AppHost.ProjectPath, "--non-interactive", "--nologo"], cancellationToken, environment);
     }
 
-    private async Task<(int ExitCode, string Output)> RunDotnetAsync(string[] arguments, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string Output)> RunDotnetAsync(string[] arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet", arguments)
         {
@@ -50,6 +54,10 @@ public sealed class AspireCli(string home)
         startInfo.Environment["NO_COLOR"] = "1";
         // --no-build runs the AppHost's existing build: the configuration this test run was built in (bin/<Configuration>/…).
         startInfo.Environment["Configuration"] = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var (exitCode, output, errors) = await BoundedProcess.RunAsync(startInfo, s_commandTimeout, cancellationToken);
         return (exitCode, output + errors);
