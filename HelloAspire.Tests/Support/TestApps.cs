@@ -33,6 +33,8 @@ public sealed class TestApps : IAsyncDisposable
         catch
         {
             Forget(app);
+            // The recording first: it keeps how each resource stood, and its log, for the failure report.
+            await DisposeRecordingAsync(app);
             await app.DisposeAsync();
             throw;
         }
@@ -109,6 +111,19 @@ public sealed class TestApps : IAsyncDisposable
 
         var persistent = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalPostgresServerResource>().Any(s => s.Persistent);
         var pid = persistent ? null : ServerPid(app);
+        await DisposeRecordingAsync(app);
+        await app.DisposeAsync();
+        if (pid is not null)
+        {
+            if (!await ServerProcesses.WaitForExitAsync(pid.Value, HelloApp.ServerExitTimeout, cancellationToken))
+            {
+                throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
+            }
+        }
+    }
+
+    private async Task DisposeRecordingAsync(DistributedApplication app)
+    {
         AppRecording? recording;
         lock (_running)
         {
@@ -118,15 +133,6 @@ public sealed class TestApps : IAsyncDisposable
         if (recording is not null)
         {
             await recording.DisposeAsync();
-        }
-
-        await app.DisposeAsync();
-        if (pid is not null)
-        {
-            if (!await ServerProcesses.WaitForExitAsync(pid.Value, HelloApp.ServerExitTimeout, cancellationToken))
-            {
-                throw new InvalidOperationException($"The postgres server (process {pid}) outlived its AppHost by more than {HelloApp.ServerExitTimeout.TotalSeconds:0} s.");
-            }
         }
     }
 
