@@ -11,6 +11,7 @@ namespace HelloAspire.Tests.Support;
 public sealed class AppRecording : IAsyncDisposable
 {
     private const int ReportedLogLines = 80;
+    private static readonly TimeSpan s_finalDescriptionTimeout = TimeSpan.FromSeconds(5);
     private readonly DistributedApplication _app;
     private readonly ConcurrentQueue<string> _states = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logs = new();
@@ -134,9 +135,18 @@ public sealed class AppRecording : IAsyncDisposable
             return;
         }
 
-        using (var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        using (var bounded = new CancellationTokenSource(s_finalDescriptionTimeout))
         {
-            _final = await DescribeAsync(bounded.Token);
+            try
+            {
+                _final = await DescribeAsync(bounded.Token);
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // A start that failed early: Aspire has already disposed the app's services. The states recorded so far
+                // stay in the report; the failure that ended the start is the test's to report, not this one.
+                _final = $"(the app's services were already disposed: {ex.Message.Split('\n')[0]})";
+            }
         }
 
         await _stop.CancelAsync();
