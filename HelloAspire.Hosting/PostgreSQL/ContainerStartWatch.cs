@@ -228,6 +228,13 @@ internal sealed partial class ContainerStartWatch(
         {
             // The report goes with the lines read so far.
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The orchestrator refuses the log of a container it is deleting (the AppHost stopping right after the
+            // container ended): the report goes with the lines read so far, and says why there are no more. A report
+            // that throws would fail the AppHost's stop instead.
+            entries.Add($"{DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture)} (the rest of {target.Server.Name}'s log could not be read: {ex.Message.Split('\n')[0]})");
+        }
 
         return entries
             .OrderBy(entry => DateTime.TryParse(LeadingTimestamp().Match(entry).Value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : DateTime.MinValue)
