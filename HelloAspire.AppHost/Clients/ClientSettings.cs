@@ -1,3 +1,5 @@
+using HelloAspire.AppHost.Startup;
+
 namespace HelloAspire.AppHost.Clients;
 
 /// <summary>
@@ -69,10 +71,7 @@ public static partial class ClientSettings
         return leftOutBecause is null;
     }
 
-    private static bool? ParseBool(string? value, string key) =>
-        string.IsNullOrEmpty(value) ? null
-        : bool.TryParse(value, out var result) ? result
-        : throw new DistributedApplicationException($"{key} is '{value}'. Fix: use --{RunOnceSetting}=true or false.");
+    private static bool? ParseBool(string? value, string key) => BoolSetting.Parse(value, key, $"use --{RunOnceSetting}=true or false.");
 
     private static ILogger Logger(BeforeStartEvent e) => e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
 

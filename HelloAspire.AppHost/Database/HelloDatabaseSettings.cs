@@ -1,4 +1,5 @@
 using System.Globalization;
+using HelloAspire.AppHost.Startup;
 
 namespace HelloAspire.AppHost.Database;
 
@@ -145,9 +146,7 @@ public sealed record HelloDatabaseSettings
     }
 
     private static bool ParseBool(IConfigurationSection section, string key) =>
-        section[key] is not { Length: > 0 } value ? false
-        : bool.TryParse(value, out var result) ? result
-        : throw new DistributedApplicationException($"Postgres:{key} is '{value}'. Fix: use true or false.");
+        BoolSetting.Parse(section[key], $"{SectionName}:{key}", "use true or false.") ?? false;
 
     private static int? ParsePort(string? value) =>
         string.IsNullOrWhiteSpace(value) ? null

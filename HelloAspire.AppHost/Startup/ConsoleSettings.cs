@@ -14,10 +14,7 @@ public static class ConsoleSettings
     public static IDistributedApplicationBuilder ShowTheAppOnTheConsole(this IDistributedApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var value = builder.Configuration[ShowAspireLinesSetting];
-        var showAspireLines = string.IsNullOrEmpty(value) ? false
-            : bool.TryParse(value, out var parsed) ? parsed
-            : throw new DistributedApplicationException($"{ShowAspireLinesSetting} is '{value}'. Fix: use --{ShowAspireLinesSetting}=true or false.");
+        var showAspireLines = BoolSetting.Parse(builder.Configuration[ShowAspireLinesSetting], ShowAspireLinesSetting, $"use --{ShowAspireLinesSetting}=true or false.") ?? false;
         return showAspireLines ? builder : builder.KeepAspireLinesOffTheConsole();
     }
 }

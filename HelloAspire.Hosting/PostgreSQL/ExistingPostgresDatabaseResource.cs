@@ -31,13 +31,18 @@ public sealed class ExistingPostgresDatabaseResource : Resource, IResourceWithCo
     /// <summary>The database the connection string names (Npgsql's default: the user's name).</summary>
     public string DatabaseName => _connection.Database ?? _connection.Username ?? "postgres";
 
+    // Npgsql's defaults where the connection string names no host, as a libpq client and the connection properties take them.
+    private string Host => _connection.Host ?? "localhost";
+
+    private string Port => _connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The connection string as libpq's PG* variables, for a libpq client such as psql.</summary>
     internal Dictionary<string, string> LibpqVariables()
     {
         var variables = new Dictionary<string, string>
         {
-            ["PGHOST"] = _connection.Host ?? "localhost",
-            ["PGPORT"] = _connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PGHOST"] = Host,
+            ["PGPORT"] = Port,
             ["PGDATABASE"] = DatabaseName,
             ["PGSSLMODE"] = _connection.SslMode switch
             {
@@ -76,8 +81,8 @@ public sealed class ExistingPostgresDatabaseResource : Resource, IResourceWithCo
     /// <summary>The same keys as Aspire's <c>PostgresDatabaseResource</c>, so a client is wired alike in every mode.</summary>
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
     {
-        var host = _connection.Host ?? "localhost";
-        var port = _connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var host = Host;
+        var port = Port;
         var database = _connection.Database ?? _connection.Username ?? "";
         var authority = $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : Uri.EscapeDataString(host))}:{port}";
         var credentials = $"{Uri.EscapeDataString(_connection.Username ?? "")}:{Uri.EscapeDataString(_connection.Password ?? "")}@";
