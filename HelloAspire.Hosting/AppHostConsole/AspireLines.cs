@@ -40,11 +40,12 @@ internal sealed partial class AspireLines(bool dashboardWithoutLogin)
 
     /// <summary>
     /// Whether a line of a resource's log is one Aspire added, not the program's output: the waits it writes before a
-    /// start, and the orchestrator's own lines, which it marks "[sys]". A log line carries no other mark of its source.
+    /// start, a command run on it from the dashboard (a failed one still shows), and the orchestrator's own lines, which
+    /// it marks "[sys]". A log line carries no other mark of its source.
     /// (The echo still shows such a line when it is an error: why a client could not start.)
     /// </summary>
     public static bool IsAddedToResourceLog(string line) => AddedToResourceLog().IsMatch(line);
 
-    [GeneratedRegex(@"^(\[sys\] |Waiting for resource |Finished waiting for resource |No custom certificate authorities )")]
+    [GeneratedRegex(@"^(\[sys\] |Waiting for resource |Finished waiting for resource |No custom certificate authorities |Executing command '|Successfully executed command ')")]
     private static partial Regex AddedToResourceLog();
 }

@@ -1,3 +1,4 @@
+using HelloAspire.Hosting.Processes;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -219,21 +220,17 @@ internal sealed partial class ContainerStartWatch(
         using var bounded = new CancellationTokenSource(deadline - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
         try
         {
-            await foreach (var batch in resourceLogs.GetAllAsync(target.Server).WithCancellation(bounded.Token))
+            var read = await ResourceLogBacklog.ReadAsync(resourceLogs, target.Server, bounded.Token);
+            entries.AddRange(read.Lines.Select(line => line.Content));
+            if (read.CutShortBecause is { } why)
             {
-                entries.AddRange(batch.Select(line => line.Content));
+                // The AppHost stopping right after the container ended: the report says why the log ends here.
+                entries.Add($"{DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture)} (the rest of {target.Server.Name}'s log could not be read: {why})");
             }
         }
         catch (OperationCanceledException) when (bounded.IsCancellationRequested)
         {
             // The report goes with the lines read so far.
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The orchestrator refuses the log of a container it is deleting (the AppHost stopping right after the
-            // container ended): the report goes with the lines read so far, and says why there are no more. A report
-            // that throws would fail the AppHost's stop instead.
-            entries.Add($"{DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture)} (the rest of {target.Server.Name}'s log could not be read: {ex.Message.Split('\n')[0]})");
         }
 
         return entries

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using HelloAspire.Hosting.AppHostConsole;
+using HelloAspire.Hosting.Processes;
 using Microsoft.Extensions.Hosting;
 
 namespace HelloAspire.Hosting.RunOnce;
@@ -114,13 +115,15 @@ internal sealed partial class RunOnceConsoleService(
         timeout.CancelAfter(s_catchUpWait);
         try
         {
-            var logged = 0;
-            await foreach (var batch in resourceLogs.GetAllAsync(resource).WithCancellation(timeout.Token))
+            var read = await ResourceLogBacklog.ReadAsync(resourceLogs, resource, timeout.Token);
+            if (read.CutShortBecause is { } why)
             {
-                logged += batch.Count;
+                // A restart replaced the process whose end this is: how many lines it had cannot be known.
+                LogCatchUpCutShort(logger, resource.Name, why);
+                return;
             }
 
-            await progress.WhenEchoedAsync(logged, timeout.Token);
+            await progress.WhenEchoedAsync(read.Lines.Count, timeout.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
@@ -161,6 +164,9 @@ internal sealed partial class RunOnceConsoleService(
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Warning, Message = "{Resource}'s last lines did not reach the console within {Seconds} s; the dashboard has them all.")]
     private static partial void LogCatchUpTimedOut(ILogger logger, string resource, double seconds);
+
+    [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "{Resource}'s last lines could not be counted ({Reason}); the dashboard has them all.")]
+    private static partial void LogCatchUpCutShort(ILogger logger, string resource, string reason);
 
     /// <summary>How many of a resource's log lines the echo has printed, and a way to wait for a count.</summary>
     private sealed class EchoProgress
