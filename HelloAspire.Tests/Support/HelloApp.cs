@@ -4,7 +4,9 @@ namespace HelloAspire.Tests.Support;
 /// <summary>The real AppHost's arguments for tests, and waits on it with named timeouts (<see cref="TestApps"/> starts it).</summary>
 public static class HelloApp
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    // Bounds for a hang, not timings: alone an app starts and its worker ends within seconds, but inside the suite, in
+    // this machine's slow phases, a start has taken longer than a minute.
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     public static readonly TimeSpan WorkerTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan ServerExitTimeout = TimeSpan.FromSeconds(15);
 
