@@ -1,6 +1,6 @@
-using HelloAspire.Hosting.Processes;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using HelloAspire.Hosting.Processes;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
