@@ -49,13 +49,7 @@ public static partial class AppHostProcess
         startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
         // Never the developer's user secrets: what the AppHost keeps there (a generated password, the port of a kept
         // server) would land beside what the developer's own data needs.
-        UserSecretsStore? ownSecrets = null;
-        if (!args.Any(a => a.StartsWith(UserSecretsStore.ArgumentPrefix, StringComparison.Ordinal)))
-        {
-            ownSecrets = new UserSecretsStore();
-            startInfo.ArgumentList.Add(ownSecrets.Argument);
-        }
-
+        args = UserSecretsStore.Own(args, out var ownSecrets);
         foreach (var argument in args)
         {
             // A parameter (a password) goes through the environment, as user secrets would give it: never on a command line.

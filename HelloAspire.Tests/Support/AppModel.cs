@@ -3,8 +3,13 @@ namespace HelloAspire.Tests.Support;
 /// <summary>Builds the AppHost's model without running anything, and evaluates what Aspire would pass to a resource.</summary>
 public static class AppModel
 {
+    /// <summary>
+    /// The AppHost's builder, on a user-secrets store of its own unless <paramref name="args"/> name one (a model that
+    /// evaluates a generated password writes it there). A builder gives no hook at its disposal: the store, a few bytes,
+    /// is deleted when the suite ends (<see cref="SuiteCleanup"/>).
+    /// </summary>
     public static async Task<IDistributedApplicationTestingBuilder> CreateAsync(string[] args, CancellationToken cancellationToken) =>
-        await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(args, cancellationToken);
+        await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(UserSecretsStore.Own(args, out _), cancellationToken);
 
     public static T Resource<T>(this IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         Assert.IsType<T>(builder.Resources.Single(r => r.Name == name), exactMatch: false);

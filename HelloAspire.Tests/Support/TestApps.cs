@@ -14,6 +14,10 @@ public sealed class TestApps : IAsyncDisposable
     private readonly Dictionary<DistributedApplication, AppRecording> _recordings = [];
     private readonly List<string> _ownedDirectories = [];
 
+    // The user secrets of this test's apps, unless a test names its own: one store for all its starts, as the
+    // developer's one store is for theirs (a password generated at the first start is read at the next).
+    private readonly UserSecretsStore _secrets = new();
+
     public TemporaryDirectory Data { get; } = new();
 
     /// <summary>A directory the app made elsewhere (throwaway data), deleted with <see cref="Data"/> if it is still there.</summary>
@@ -52,6 +56,8 @@ public sealed class TestApps : IAsyncDisposable
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
         // No copy of every resource's log into the test host's logging: nothing reads it (the tests read the logs from
         // ResourceLoggerService), and while it subscribes, Aspire holds all state changes for 5 s at each container stop.
+        args = _secrets.AddTo(args);
+
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(
             args, (options, _) => options.EnableResourceLogging = false, timeout.Token);
         DistributedApplication app;
@@ -71,7 +77,7 @@ public sealed class TestApps : IAsyncDisposable
         lock (_running)
         {
             _running.Add(app);
-            _recordings[app] = AppRecording.Start(app, $"app {_recordings.Count + 1} ({string.Join(' ', args.Where(a => !a.StartsWith("--Parameters:", StringComparison.Ordinal)))})");
+            _recordings[app] = AppRecording.Start(app, $"app {_recordings.Count + 1} ({string.Join(' ', args.Where(a => !a.StartsWith("--Parameters:", StringComparison.Ordinal) && !a.StartsWith(UserSecretsStore.ArgumentPrefix, StringComparison.Ordinal)))})");
         }
 
         return (app, StartBoundedAsync(app, cancellationToken));
@@ -167,6 +173,7 @@ public sealed class TestApps : IAsyncDisposable
         }
 
         Data.Dispose();
+        _secrets.Dispose();
         foreach (var directory in _ownedDirectories.Where(Directory.Exists))
         {
             Directory.Delete(directory, recursive: true);

@@ -28,6 +28,23 @@ public sealed class UserSecretsStore : IDisposable
 
     public string FilePath => PathHelper.GetSecretsPathFromSecretsId(Id);
 
+    /// <summary>
+    /// <paramref name="args"/> with a store of their own, unless they name one already (then <paramref name="store"/> is
+    /// null). Never the developer's user secrets: Aspire keeps there the password it generates for a parameter that has
+    /// none, and the developer's data was made with the one already there. Where none is there yet (a new machine), a
+    /// test would otherwise write it.
+    /// </summary>
+    public static string[] Own(string[] args, out UserSecretsStore? store)
+    {
+        store = NamedIn(args) ? null : new UserSecretsStore();
+        return store?.AddTo(args) ?? args;
+    }
+
+    /// <summary><paramref name="args"/> on this store, unless they name one already.</summary>
+    public string[] AddTo(string[] args) => NamedIn(args) ? args : [Argument, .. args];
+
+    private static bool NamedIn(string[] args) => args.Any(a => a.StartsWith(ArgumentPrefix, StringComparison.Ordinal));
+
     public string Argument => ArgumentPrefix + Id;
 
     public void Write(string key, string value)
