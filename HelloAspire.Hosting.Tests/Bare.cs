@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 
 namespace HelloAspire.Hosting.Tests;
 
@@ -58,6 +59,19 @@ internal static class Bare
         public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
         public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
+    /// <summary>A logger that keeps each message it is given, in order.</summary>
+    public sealed class RecordingLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 }
 

@@ -59,6 +59,27 @@ public sealed class SeedScriptsTests : IDisposable
         Assert.StartsWith("Seed script 02-cut.sql line 1: the data of its COPY … FROM stdin has no end line", error.Message);
     }
 
+    /// <summary>A start that read the history skips the seed's connection only when that connection would do nothing.</summary>
+    [Fact]
+    public async Task AHistoryThatRecordsEveryScriptAsItIsMeansNothingToApplyAndANewOrEditedScriptMeansAConnection()
+    {
+        File.WriteAllText(_folder.Combine("01-hello.sql"), "CREATE TABLE hello (message text);");
+        File.WriteAllText(_folder.Combine("02-row.sql"), "INSERT INTO hello VALUES ('Hello world');");
+        var scripts = SeedScripts.Find(_folder.Path, "Postgres:SeedDirectory");
+        var recorded = scripts.ToDictionary(s => Path.GetFileName(s), s => SeedScripts.Sha256Of(File.ReadAllText(s)), StringComparer.Ordinal);
+        var log = new Bare.RecordingLogger();
+
+        var upToDate = await SeedScripts.AllRecordedAsync(scripts, recorded, log, TestContext.Current.CancellationToken);
+        var withoutTheSecond = await SeedScripts.AllRecordedAsync(scripts, recorded.Where(r => r.Key != "02-row.sql").ToDictionary(), new Bare.RecordingLogger(), TestContext.Current.CancellationToken);
+        File.AppendAllText(_folder.Combine("02-row.sql"), "\n-- edited");
+        var afterAnEdit = await SeedScripts.AllRecordedAsync(scripts, recorded, new Bare.RecordingLogger(), TestContext.Current.CancellationToken);
+
+        Assert.True(upToDate, "every script recorded with its hash: nothing to apply");
+        Assert.Equal(["Seed: 01-hello.sql was applied before; nothing to do.", "Seed: 02-row.sql was applied before; nothing to do."], log.Lines);
+        Assert.False(withoutTheSecond, "a script the history lacks must reach the database");
+        Assert.False(afterAnEdit, "an edited script must reach the rule's check, which refuses it by name");
+    }
+
     [Fact]
     public void AMissingSeedDirectoryStopsTheModelInOneLineNamingTheSettingThatPointsAtIt()
     {

@@ -58,6 +58,33 @@ public static partial class SeedScripts
         return [.. files.Where(f => f.EndsWith(".sql", StringComparison.Ordinal))];
     }
 
+    /// <summary>
+    /// True when <paramref name="history"/> (script name to SHA-256, as <see cref="HistoryTable"/> holds them) records
+    /// every one of <paramref name="scripts"/> as it is now: applying them would do nothing, and each is logged as
+    /// <see cref="ApplyAsync"/> logs it. False for anything else (a new script, or a changed one, which
+    /// <see cref="ApplyAsync"/> then applies or refuses); nothing is logged then.
+    /// </summary>
+    public static async Task<bool> AllRecordedAsync(IReadOnlyList<string> scripts, IReadOnlyDictionary<string, string> history, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scripts);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(logger);
+        foreach (var path in scripts)
+        {
+            if (!history.TryGetValue(Path.GetFileName(path), out var recorded) || recorded != Sha256Of(await File.ReadAllTextAsync(path, cancellationToken)))
+            {
+                return false;
+            }
+        }
+
+        foreach (var name in scripts.Select(Path.GetFileName))
+        {
+            LogAlreadyApplied(logger, name!);
+        }
+
+        return true;
+    }
+
     /// <summary>Applies <paramref name="scripts"/> (from <see cref="Find"/>) on <paramref name="connection"/>'s database; returns how many ran.</summary>
     /// <exception cref="SeedException">A script failed (nothing of it was written), or changed after it was applied.</exception>
     public static async Task<int> ApplyAsync(NpgsqlConnection connection, IReadOnlyList<string> scripts, ILogger logger, CancellationToken cancellationToken)

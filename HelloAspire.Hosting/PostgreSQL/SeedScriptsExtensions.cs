@@ -1,3 +1,4 @@
+using HelloAspire.Hosting.LocalPostgres.Lifecycle;
 using HelloAspire.Hosting.PostgreSQL;
 using HelloAspire.Seeding;
 using Npgsql;
@@ -85,9 +86,15 @@ public static partial class SeedScriptsExtensions
         var resourceLog = services.GetRequiredService<ResourceLoggerService>().GetLogger(database is IResourceWithParent child ? child.Parent : database);
         try
         {
+            var scripts = SeedScripts.Find(seed.Directory, seed.DirectorySetting);
+            if (SeedHistoryAtStart(database, services) is { } history && await SeedScripts.AllRecordedAsync(scripts, history, resourceLog, cancellationToken))
+            {
+                return;
+            }
+
             var connectionString = await database.ConnectionStringExpression.GetValueAsync(cancellationToken)
                 ?? throw new DistributedApplicationException($"{database.Name} has no connection string to seed it with.");
-            await ApplyOnOneConnectionAsync(connectionString, seed, resourceLog, cancellationToken);
+            await ApplyOnOneConnectionAsync(connectionString, scripts, resourceLog, cancellationToken);
         }
         catch (Exception ex) when (ex is SeedException or NpgsqlException)
         {
@@ -109,9 +116,8 @@ public static partial class SeedScriptsExtensions
     /// The scripts, applied on one connection that is not kept, and without loading the database's types (text and
     /// PostgreSQL's built-in types are all a seed needs, and that query would delay every start).
     /// </summary>
-    private static async Task ApplyOnOneConnectionAsync(string connectionString, SeedScriptsAnnotation seed, ILogger log, CancellationToken cancellationToken)
+    private static async Task ApplyOnOneConnectionAsync(string connectionString, IReadOnlyList<string> scripts, ILogger log, CancellationToken cancellationToken)
     {
-        var scripts = SeedScripts.Find(seed.Directory, seed.DirectorySetting);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.Pooling = false;
         builder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
@@ -119,6 +125,16 @@ public static partial class SeedScriptsExtensions
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await SeedScripts.ApplyAsync(connection, scripts, log, cancellationToken);
     }
+
+    /// <summary>
+    /// What a local server's start found in the database's seed history (the scripts it applied to new data, or what
+    /// it read from kept data as the server became ready), or null where nothing was read: a container's, or a start
+    /// that could not read it. Every script recorded as it is means that a connection would find nothing to do.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string>? SeedHistoryAtStart(IResourceWithConnectionString database, IServiceProvider services) =>
+        !OperatingSystem.IsWindows() && database is LocalPostgresDatabaseResource local
+            ? services.GetService<LocalPostgresRuntime>()?.CurrentStart(local.Parent)?.SeedHistoryAtStart(local.DatabaseName)
+            : null;
 
     [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "{Error}")]
     private static partial void LogSeedFailed(ILogger logger, string error);

@@ -3,6 +3,8 @@ using System.Runtime.Versioning;
 
 using HelloAspire.Hosting.Processes;
 using HelloAspire.Hosting.PostgreSQL;
+using HelloAspire.Seeding;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HelloAspire.Hosting.LocalPostgres.Cluster;
 
@@ -74,6 +76,43 @@ internal static class Psql
         {
             throw new LocalPostgresException($"Could not set the password on the new data (psql exit code {result.ExitCode}). Fix: see the server's log; the unfinished data is initialized afresh on the next start.");
         }
+    }
+
+    // Read only where the table is: a database without one (kept data from before the seed rule, or a database without
+    // scripts) would otherwise put an ERROR in the server's log at every start.
+    private const string SeedHistoryScript =
+        $"""
+        SELECT to_regclass('{SeedScripts.HistoryTable}') IS NOT NULL AS recorded \gset
+        \if :recorded
+        SELECT script, sha256 FROM {SeedScripts.HistoryTable};
+        \endif
+        """;
+
+    /// <summary>
+    /// What the seed history of <paramref name="target"/>'s database records (script name to SHA-256): empty without
+    /// the table, null when psql cannot read it. Either way the seed rule's own check decides at the ready event; this
+    /// only lets it skip a connection when every script is recorded as it is.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>?> SeedHistoryAsync(LocalPostgresServerResource server, PsqlTarget target, CancellationToken cancellationToken)
+    {
+        // Not logged: the rows are not the server's news. A failure needs no report here, as the check at the ready event
+        // connects anyway and reports what it meets.
+        var result = await RunAsync(server, target, ["--quiet", "--tuples-only", "--no-align", "--field-separator-zero"], NullLogger.Instance, cancellationToken, SeedHistoryScript);
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        var history = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var row in result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (row.Split('\0') is [var script, var sha256])
+            {
+                history[script] = sha256;
+            }
+        }
+
+        return history;
     }
 
     /// <summary>The server runs with locale C (initdb --locale=C), and psql with LC_ALL=C, so the messages are in English.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using HelloAspire.Hosting.LocalPostgres.Cluster;
@@ -41,6 +42,10 @@ internal sealed class LocalPostgresStart(
     // The kept data's password verifier does not match the password: the server starts, and a login settles it.
     private bool _verifierMismatched;
 
+    // What each seeded database's history held at this start (database name to script to SHA-256): the scripts the init
+    // server applied to new data, or what psql read from kept data once the server was ready.
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _seedHistory = new(StringComparer.Ordinal);
+
     /// <summary>When this start began, before DCP launched its server.</summary>
     public DateTimeOffset StartedAt => _startedAt;
 
@@ -51,6 +56,12 @@ internal sealed class LocalPostgresStart(
 
     /// <summary>The kept-running server this start adopts instead of starting one (a persistent server, started by an earlier run).</summary>
     public int? AdoptedServerProcessId { get; private set; }
+
+    /// <summary>
+    /// What the seed history of <paramref name="databaseName"/> held when this start made or readied the server, or
+    /// null when it did not look (<see cref="SeedScriptsExtensions"/> then checks on a connection of its own).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? SeedHistoryAtStart(string databaseName) => _seedHistory.GetValueOrDefault(databaseName);
 
     /// <summary>True when this start made the data directory (initdb or the template's copy).</summary>
     public bool NewData { get; private set; }
@@ -333,6 +344,7 @@ internal sealed class LocalPostgresStart(
                 var target = new PsqlTarget(socketDirectory, port, password, "postgres");
                 await CreateDatabasesAsync(target, server.Databases.Values, timeout.Token);
                 await EnsurePasswordVerifierAsync(target, password, timeout.Token);
+                await ReadSeedHistoryAsync(target, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, NewData);
@@ -410,14 +422,16 @@ internal sealed class LocalPostgresStart(
                 continue;
             }
 
+            var applied = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var path in SeedScripts.Find(seed.Directory, seed.DirectorySetting))
             {
                 var name = Path.GetFileName(path);
                 var script = await File.ReadAllTextAsync(path, cancellationToken);
+                var sha256 = SeedScripts.Sha256Of(script);
                 var result = await Psql.RunAsync(server, target with { Database = database.DatabaseName },
                 [
                     "--quiet", "--single-transaction", $"--command={SeedScripts.CreateHistoryTable}", "--file=-",
-                    $"--command=INSERT INTO {SeedScripts.HistoryTable} (script, sha256) VALUES ('{name.Replace("'", "''", StringComparison.Ordinal)}', '{SeedScripts.Sha256Of(script)}');",
+                    $"--command=INSERT INTO {SeedScripts.HistoryTable} (script, sha256) VALUES ('{name.Replace("'", "''", StringComparison.Ordinal)}', '{sha256}');",
                 ], resourceLog, cancellationToken, script);
                 if (!result.Succeeded)
                 {
@@ -427,6 +441,24 @@ internal sealed class LocalPostgresStart(
                 }
 
                 Log.AppliedToNewData(resourceLog, name);
+                applied[name] = sha256;
+            }
+
+            _seedHistory[database.DatabaseName] = applied;
+        }
+    }
+
+    /// <summary>
+    /// The seed history of kept data's seeded databases, read through psql on the socket as the server becomes ready: a
+    /// start with nothing new to seed (most of them) then needs no connection of the AppHost's own to find that out.
+    /// </summary>
+    private async Task ReadSeedHistoryAsync(PsqlTarget target, CancellationToken cancellationToken)
+    {
+        foreach (var database in server.DatabaseResources.Where(d => d.Annotations.OfType<SeedScriptsAnnotation>().Any()))
+        {
+            if (await Psql.SeedHistoryAsync(server, target with { Database = database.DatabaseName }, cancellationToken) is { } history)
+            {
+                _seedHistory[database.DatabaseName] = history;
             }
         }
     }
