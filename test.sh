@@ -138,6 +138,9 @@ dotnet tool restore >/dev/null
 
 say "Building"
 dotnet build HelloAspire.sln --configuration Release -warnaserror --nologo -clp:ErrorsOnly
+# The README's `dotnet run` builds the AppHost in Debug, whose worker starts from a launch folder of its own
+# (Directory.Build.targets): built here too, and DebugLaunchOutputTests runs it.
+dotnet build HelloAspire.AppHost --configuration Debug -warnaserror --nologo -clp:ErrorsOnly
 
 say "Testing"
 # The tests make dozens of new clusters of about a thousand files each, and on disk each file costs kernel time

@@ -43,10 +43,14 @@ public static partial class AppHostProcess
     public const string VersionCheckDisabled = "ASPIRE_VERSION_CHECK_DISABLED";
 
     /// <summary>Starts the AppHost; with <paramref name="trace"/>, under it (the process is then the tracer, whose exit waits for every process the run started).</summary>
-    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null)
+    /// <param name="args">The AppHost's arguments.</param>
+    /// <param name="environment">Variables added to the AppHost's environment.</param>
+    /// <param name="trace">Runs the AppHost under this trace.</param>
+    /// <param name="appHostAssembly">Another build of the AppHost (its Debug build) instead of the one the tests reference.</param>
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null, string? appHostAssembly = null)
     {
         var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        startInfo.ArgumentList.Add(typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
+        startInfo.ArgumentList.Add(appHostAssembly ?? typeof(HelloDatabaseBuilderExtensions).Assembly.Location);
         // Never the developer's user secrets: what the AppHost keeps there (a generated password, the port of a kept
         // server) would land beside what the developer's own data needs.
         args = UserSecretsStore.Own(args, out var ownSecrets);
@@ -84,10 +88,10 @@ public static partial class AppHostProcess
     }
 
     /// <summary>Runs the AppHost until it exits by itself (<c>--RunOnce=true</c>, a start that fails), bounded by <paramref name="timeout"/>: its exit code and console.</summary>
-    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null)
+    public static async Task<AppHostRun> RunToEndAsync(string[] args, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, ExecTrace? trace = null, string? appHostAssembly = null)
     {
         using var bounded = HelloApp.Timeout(timeout, cancellationToken);
-        using var appHost = Start(args, environment, trace);
+        using var appHost = Start(args, environment, trace, appHostAssembly);
         var console = new AppHostConsole(appHost);
         int exitCode;
         try
