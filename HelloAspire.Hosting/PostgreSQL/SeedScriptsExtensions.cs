@@ -89,6 +89,7 @@ public static partial class SeedScriptsExtensions
             var scripts = SeedScripts.Find(seed.Directory, seed.DirectorySetting);
             if (SeedHistoryAtStart(database, services) is { } history && await SeedScripts.AllRecordedAsync(scripts, history, resourceLog, cancellationToken))
             {
+                LogNothingNewAtStart(resourceLog);
                 return;
             }
 
@@ -135,6 +136,9 @@ public static partial class SeedScriptsExtensions
         !OperatingSystem.IsWindows() && database is LocalPostgresDatabaseResource local
             ? services.GetService<LocalPostgresRuntime>()?.CurrentStart(local.Parent)?.SeedHistoryAtStart(local.DatabaseName)
             : null;
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Seed: the history read as the server started records every script as it is; no connection needed.")]
+    private static partial void LogNothingNewAtStart(ILogger logger);
 
     [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "{Error}")]
     private static partial void LogSeedFailed(ILogger logger, string error);

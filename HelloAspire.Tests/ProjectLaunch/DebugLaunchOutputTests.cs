@@ -68,6 +68,7 @@ public sealed class DebugLaunchOutputTests : IDisposable
         var console = $"The console was:{Environment.NewLine}{string.Join(Environment.NewLine, run.Lines)}{Environment.NewLine}{run.Errors}";
         Assert.True(run.ExitCode == 0, $"The Debug AppHost exited with {run.ExitCode}. {console}");
         Assert.Contains(run.Lines, line => line.EndsWith("HelloAspire.Worker.HelloWorker[101] Hello world", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Lines, line => line.Contains("starts with dotnet run, because", StringComparison.Ordinal));
     }
 
     public void Dispose() => _data.Dispose();

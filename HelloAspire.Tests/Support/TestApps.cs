@@ -54,10 +54,9 @@ public sealed class TestApps : IAsyncDisposable
     public async Task<(DistributedApplication App, Task Started)> BeginStartAsync(string[] args, CancellationToken cancellationToken, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
+        args = _secrets.AddTo(args);
         // No copy of every resource's log into the test host's logging: nothing reads it (the tests read the logs from
         // ResourceLoggerService), and while it subscribes, Aspire holds all state changes for 5 s at each container stop.
-        args = _secrets.AddTo(args);
-
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(
             args, (options, _) => options.EnableResourceLogging = false, timeout.Token);
         DistributedApplication app;

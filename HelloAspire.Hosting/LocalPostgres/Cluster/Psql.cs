@@ -79,9 +79,12 @@ internal static class Psql
     }
 
     // Read only where the table is: a database without one (kept data from before the seed rule, or a database without
-    // scripts) would otherwise put an ERROR in the server's log at every start.
+    // scripts) would otherwise put an ERROR in the server's log at every start. A lock held on the table (a session left
+    // open in a transaction on a kept-running server) fails the read within a second instead of holding the start: the
+    // seed rule's own check then connects and waits as it always did.
     private const string SeedHistoryScript =
         $"""
+        SET lock_timeout = '1s';
         SELECT to_regclass('{SeedScripts.HistoryTable}') IS NOT NULL AS recorded \gset
         \if :recorded
         SELECT script, sha256 FROM {SeedScripts.HistoryTable};
