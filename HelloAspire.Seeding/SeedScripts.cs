@@ -58,6 +58,14 @@ public static partial class SeedScripts
         return [.. files.Where(f => f.EndsWith(".sql", StringComparison.Ordinal))];
     }
 
+    /// <summary>A script of <see cref="Find"/>'s as the rule records it: its file name, its text, and that text's <see cref="Sha256Of"/>.</summary>
+    public static async Task<SeedScript> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var sql = await File.ReadAllTextAsync(path, cancellationToken);
+        return new(Path.GetFileName(path), sql, Sha256Of(sql));
+    }
+
     /// <summary>
     /// True when <paramref name="history"/> (script name to SHA-256, as <see cref="HistoryTable"/> holds them) records
     /// every one of <paramref name="scripts"/> as it is now: applying them would do nothing, and each is logged as
@@ -71,7 +79,8 @@ public static partial class SeedScripts
         ArgumentNullException.ThrowIfNull(logger);
         foreach (var path in scripts)
         {
-            if (!history.TryGetValue(Path.GetFileName(path), out var recorded) || recorded != Sha256Of(await File.ReadAllTextAsync(path, cancellationToken)))
+            var script = await ReadAsync(path, cancellationToken);
+            if (history.GetValueOrDefault(script.Name) != script.Sha256)
             {
                 return false;
             }
@@ -140,9 +149,7 @@ public static partial class SeedScripts
 
     private static async Task<bool> ApplyOnceAsync(NpgsqlConnection connection, string path, Dictionary<string, string> applied, ILogger logger, CancellationToken cancellationToken)
     {
-        var name = Path.GetFileName(path);
-        var sql = await File.ReadAllTextAsync(path, cancellationToken);
-        var hash = Sha256Of(sql);
+        var (name, sql, hash) = await ReadAsync(path, cancellationToken);
         switch (applied.GetValueOrDefault(name))
         {
             case { } recorded when recorded == hash:
@@ -206,6 +213,12 @@ public static partial class SeedScripts
     [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Seed: {Script} was applied before; nothing to do.")]
     private static partial void LogAlreadyApplied(ILogger logger, string script);
 }
+
+/// <summary>A seed script as <see cref="SeedScripts.HistoryTable"/> records it: its file name, and the SHA-256 of its text.</summary>
+/// <param name="Name">The file name, the history's key.</param>
+/// <param name="Sql">The script's text.</param>
+/// <param name="Sha256">The SHA-256 of <paramref name="Sql"/> (<see cref="SeedScripts.Sha256Of"/>).</param>
+public sealed record SeedScript(string Name, string Sql, string Sha256);
 
 /// <summary>A seed script that failed, changed after it was applied, or cannot run: its message is one line with the fix.</summary>
 public sealed class SeedException(string message, Exception? innerException = null) : Exception(message, innerException);

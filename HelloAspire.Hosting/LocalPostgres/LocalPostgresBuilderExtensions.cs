@@ -170,6 +170,9 @@ public static class LocalPostgresBuilderExtensions
             })
             .WithIconName("Database")
             .WithAnnotation(PostgresDatabaseAnnotation.RunByTheApp)
+            // Each start reads the history as the server becomes ready: the seed rule's check then connects only when something is new.
+            .WithAnnotation(new SeedHistoryAtStartAnnotation(services =>
+                services.GetRequiredService<LocalPostgresRuntime>().CurrentStart(database.Parent)?.SeedHistoryAtStart(database.DatabaseName)))
             // DCP reports state for the server process only; the database follows it so that WaitFor(db) works.
             .OnInitializeResource(static (database, e, cancellationToken) =>
             {

@@ -1,4 +1,3 @@
-using HelloAspire.Hosting.LocalPostgres.Lifecycle;
 using HelloAspire.Hosting.PostgreSQL;
 using HelloAspire.Seeding;
 using Npgsql;
@@ -87,7 +86,8 @@ public static partial class SeedScriptsExtensions
         try
         {
             var scripts = SeedScripts.Find(seed.Directory, seed.DirectorySetting);
-            if (SeedHistoryAtStart(database, services) is { } history && await SeedScripts.AllRecordedAsync(scripts, history, resourceLog, cancellationToken))
+            if (database.Annotations.OfType<SeedHistoryAtStartAnnotation>().LastOrDefault()?.Read(services) is { } history
+                && await SeedScripts.AllRecordedAsync(scripts, history, resourceLog, cancellationToken))
             {
                 LogNothingNewAtStart(resourceLog);
                 return;
@@ -127,16 +127,6 @@ public static partial class SeedScriptsExtensions
         await SeedScripts.ApplyAsync(connection, scripts, log, cancellationToken);
     }
 
-    /// <summary>
-    /// What a local server's start found in the database's seed history (the scripts it applied to new data, or what
-    /// it read from kept data as the server became ready), or null where nothing was read: a container's, or a start
-    /// that could not read it. Every script recorded as it is means that a connection would find nothing to do.
-    /// </summary>
-    private static IReadOnlyDictionary<string, string>? SeedHistoryAtStart(IResourceWithConnectionString database, IServiceProvider services) =>
-        !OperatingSystem.IsWindows() && database is LocalPostgresDatabaseResource local
-            ? services.GetService<LocalPostgresRuntime>()?.CurrentStart(local.Parent)?.SeedHistoryAtStart(local.DatabaseName)
-            : null;
-
     [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Seed: the history read as the server started records every script as it is; no connection needed.")]
     private static partial void LogNothingNewAtStart(ILogger logger);
 
@@ -145,6 +135,18 @@ public static partial class SeedScriptsExtensions
 
     [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "{Database} cannot start: {Error}")]
     private static partial void LogDatabaseSeedFailed(ILogger logger, string database, string error);
+}
+
+/// <summary>
+/// Where the database's server learns its seed history at each start, before the database is ready (a local server: the
+/// scripts its init server applied to new data, or what psql read from kept data). When it records every script as it
+/// is, the seed rule's check at the ready event needs no connection of its own; <see cref="Read"/>'s null (the start did
+/// not look, or could not read it) leaves the check to connect as it does for any other server.
+/// </summary>
+/// <param name="read">The history at the current start (script name to SHA-256), or null.</param>
+internal sealed class SeedHistoryAtStartAnnotation(Func<IServiceProvider, IReadOnlyDictionary<string, string>?> read) : IResourceAnnotation
+{
+    public IReadOnlyDictionary<string, string>? Read(IServiceProvider services) => read(services);
 }
 
 /// <summary>

@@ -54,11 +54,10 @@ public sealed class TestApps : IAsyncDisposable
     public async Task<(DistributedApplication App, Task Started)> BeginStartAsync(string[] args, CancellationToken cancellationToken, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         using var timeout = HelloApp.Timeout(HelloApp.StartTimeout, cancellationToken);
-        args = _secrets.AddTo(args);
         // No copy of every resource's log into the test host's logging: nothing reads it (the tests read the logs from
         // ResourceLoggerService), and while it subscribes, Aspire holds all state changes for 5 s at each container stop.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HelloAspire_AppHost>(
-            args, (options, _) => options.EnableResourceLogging = false, timeout.Token);
+            _secrets.AddTo(args), (options, _) => options.EnableResourceLogging = false, timeout.Token);
         DistributedApplication app;
         try
         {
@@ -76,7 +75,7 @@ public sealed class TestApps : IAsyncDisposable
         lock (_running)
         {
             _running.Add(app);
-            _recordings[app] = AppRecording.Start(app, $"app {_recordings.Count + 1} ({string.Join(' ', args.Where(a => !a.StartsWith("--Parameters:", StringComparison.Ordinal) && !a.StartsWith(UserSecretsStore.ArgumentPrefix, StringComparison.Ordinal)))})");
+            _recordings[app] = AppRecording.Start(app, $"app {_recordings.Count + 1} ({string.Join(' ', args.Where(a => !a.StartsWith("--Parameters:", StringComparison.Ordinal)))})");
         }
 
         return (app, StartBoundedAsync(app, cancellationToken));

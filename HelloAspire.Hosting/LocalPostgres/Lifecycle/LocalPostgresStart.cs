@@ -425,9 +425,7 @@ internal sealed class LocalPostgresStart(
             var applied = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var path in SeedScripts.Find(seed.Directory, seed.DirectorySetting))
             {
-                var name = Path.GetFileName(path);
-                var script = await File.ReadAllTextAsync(path, cancellationToken);
-                var sha256 = SeedScripts.Sha256Of(script);
+                var (name, script, sha256) = await SeedScripts.ReadAsync(path, cancellationToken);
                 var result = await Psql.RunAsync(server, target with { Database = database.DatabaseName },
                 [
                     "--quiet", "--single-transaction", $"--command={SeedScripts.CreateHistoryTable}", "--file=-",
