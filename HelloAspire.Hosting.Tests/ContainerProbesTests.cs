@@ -3,6 +3,9 @@ namespace HelloAspire.Hosting.Tests;
 /// <summary>The container checks of one start: each run once, when first asked.</summary>
 public sealed class ContainerProbesTests
 {
+    // How long a check waits for the one that should run beside it: far beyond a thread's start on a busy machine.
+    private static readonly TimeSpan s_besideBound = TimeSpan.FromSeconds(30);
+
     [Fact]
     public void EachCheckRunsOnceHoweverOftenItIsAskedAndNoneBeforeItIsAsked()
     {
@@ -18,6 +21,32 @@ public sealed class ContainerProbesTests
 
         Assert.All(runtimes, r => Assert.Equal("docker is running (1)", r.Description));
         Assert.Equal(["docker check 1", "docker check 1", "podman check 1"], images.Select(i => i.Description));
+    }
+
+    [Fact]
+    public void AskingAboutTheRuntimeStartsTheImageCheckOfEachPossibleRuntimeBesideDcpInfo()
+    {
+        using var imageCheckStarted = new ManualResetEventSlim();
+        var asked = new List<string>();
+        var probes = new ContainerProbes(
+            () => imageCheckStarted.Wait(s_besideBound)
+                ? new(true, "podman is running", "podman")
+                : new(false, $"no image check started within {s_besideBound.TotalSeconds:0} s while dcp info ran: they ran one after the other"),
+            runtime =>
+            {
+                lock (asked)
+                {
+                    asked.Add(runtime);
+                }
+
+                imageCheckStarted.Set();
+                return new(true, $"{runtime} has the image");
+            },
+            possibleRuntimes: ["podman"]);
+
+        Assert.Equal("podman is running", probes.Runtime.Description);
+        Assert.Equal("podman has the image", probes.Image("podman").Description);
+        Assert.Equal(["podman"], asked);
     }
 
     [Fact]

@@ -8,8 +8,8 @@ using HelloAspire.Hosting.PostgreSQL;
 namespace HelloAspire.Hosting.LocalPostgres.Lifecycle;
 
 /// <summary>
-/// Healthy when this start has finished (server ready, seed applied) and the server answers over TCP with the
-/// configured password. It reacts to readiness instead of waiting for Aspire's next health poll.
+/// Healthy when this start has finished (server ready, databases made, seed history read) and the server answers over
+/// TCP with the configured password. It reacts to readiness instead of waiting for Aspire's next health poll.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource server, LocalPostgresRuntime runtime) : IHealthCheck
@@ -23,9 +23,23 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
             return HealthCheckResult.Unhealthy("The server has not been started.");
         }
 
+        // The TCP check begins as soon as the server accepts connections, beside the start's own last checks (the
+        // databases, the seed history) rather than after them: the clients wait for this answer. It counts only once
+        // the start has finished, and a start that failed says why instead.
+        var deadline = DateTimeOffset.UtcNow + s_readinessWait;
         try
         {
-            await start.Ready.WaitAsync(s_readinessWait, cancellationToken);
+            await Task.WhenAny(start.Accepting, start.Ready).WaitAsync(s_readinessWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("The server is still starting.");
+        }
+
+        HealthCheckResult? answer = start.Ready.IsFaulted ? null : await AnswersOverTcpAsync(cancellationToken);
+        try
+        {
+            await start.Ready.WaitAsync(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks)), cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -36,7 +50,12 @@ internal sealed class LocalPostgresHealthCheck(LocalPostgresServerResource serve
             return HealthCheckResult.Unhealthy(ex.Message, ex);
         }
 
-        // Over TCP, as the clients connect, with the password they are given.
+        return answer ?? await AnswersOverTcpAsync(cancellationToken);
+    }
+
+    /// <summary>Over TCP, as the clients connect, with the password they are given.</summary>
+    private async Task<HealthCheckResult> AnswersOverTcpAsync(CancellationToken cancellationToken)
+    {
         var target = new PsqlTarget(
             Loopback.Address,
             server.PrimaryEndpoint.Port,

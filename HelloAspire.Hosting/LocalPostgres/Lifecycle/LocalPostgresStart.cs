@@ -36,6 +36,7 @@ internal sealed class LocalPostgresStart(
     private static readonly TimeSpan s_leftoverStopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _accepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _serverExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
@@ -50,6 +51,9 @@ internal sealed class LocalPostgresStart(
     public DateTimeOffset StartedAt => _startedAt;
 
     public Task Ready => _ready.Task;
+
+    /// <summary>Completes once the server accepts connections, before this start's own last checks (<see cref="Ready"/> follows them); never fails.</summary>
+    public Task Accepting => _accepting.Task;
 
     /// <summary>The postmaster of this start, once it is ready.</summary>
     public int? ServerProcessId { get; private set; }
@@ -337,6 +341,7 @@ internal sealed class LocalPostgresStart(
             timeout.CancelAfter(StartupTimeout);
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
+            _accepting.TrySetResult();
             // New data got its databases from the init server; kept data gets any declared since.
             if (!NewData)
             {
