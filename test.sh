@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs HelloAspire's tests on a fresh machine: installs what they need (PostgreSQL's server binaries, Node.js,
-# Chromium for the dashboard's browser test, Podman and a stand-in PostgreSQL image for container mode's tests, a
-# trusted HTTPS development certificate), builds, runs every test, checks that nothing was left behind (processes,
+# Chromium for the dashboard's browser test, lldb and SOS for the Debug worker's debugger test, Podman and a stand-in
+# PostgreSQL image for container mode's tests, a trusted HTTPS development certificate), builds, runs every test, checks that nothing was left behind (processes,
 # directories, containers, volumes, images), and ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -75,6 +75,10 @@ require chromium /usr/bin/chromium --version
 command -v strace >/dev/null ||
     apt_install "strace" "The tests trace the programs a run starts with it: install strace." strace
 require strace strace -V
+# The Debug worker's test stops it at a breakpoint with lldb and SOS (SOS comes with the dotnet-dump tool in dotnet-tools.json).
+command -v lldb >/dev/null ||
+    apt_install "lldb" "The Debug worker's debugger test runs it: install lldb." lldb
+require lldb lldb --version
 
 # Container mode's tests run through DCP and a container runtime on a PostgreSQL image. By default: Podman and the
 # stand-in image built here (no registry needed). With a working Docker or Podman and a reachable registry, run them
@@ -133,7 +137,7 @@ dev_certificate_trusted || {
     trust_dev_certificate
 }
 
-say "Restoring the Aspire CLI (dotnet-tools.json)"
+say "Restoring the Aspire CLI and dotnet-dump, which brings SOS (dotnet-tools.json)"
 dotnet tool restore >/dev/null
 
 say "Building"

@@ -1,7 +1,12 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ProjectLaunch;
@@ -9,11 +14,15 @@ namespace HelloAspire.Tests.ProjectLaunch;
 /// <summary>
 /// The README's <c>dotnet run</c> builds Debug, and its worker starts from <c>bin/Debug/net10.0/launch/</c>: the
 /// packages' assemblies precompiled, the project's own as the Debug build made them, with their symbols, for a
-/// debugger (Directory.Build.targets). test.sh builds the AppHost in Debug, as that command does.
+/// debugger (Directory.Build.targets), which lldb and SOS stop at a breakpoint here. test.sh builds the AppHost in
+/// Debug, as that command does, and installs lldb.
 /// </summary>
 public sealed class DebugLaunchOutputTests : IDisposable
 {
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(120);
+
+    // lldb starting the worker, SOS loading and the worker reaching the breakpoint, on a busy machine.
+    private static readonly TimeSpan s_debuggerTimeout = TimeSpan.FromSeconds(120);
 
     private static readonly string s_repository = Path.GetFullPath(Path.Combine(Projects.HelloAspire_AppHost.ProjectPath, ".."));
 
@@ -71,7 +80,126 @@ public sealed class DebugLaunchOutputTests : IDisposable
         Assert.DoesNotContain(run.Lines, line => line.Contains("starts with dotnet run, because", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ADebuggerStopsAtABreakpointInTheDebugWorkersOwnCode()
+    {
+        var lldb = FindOnPath("lldb");
+        Assert.True(lldb is not null, "lldb is not on the PATH. Fix: run ./test.sh, which installs it (Debian: apt-get install lldb).");
+        var sos = SosPlugin();
+
+        // Nothing listens on the port: the worker, as deployed (Hello:AfterRun=Stay), fails to read and tries again every
+        // second, through its own code, until the debugger stops it there.
+        var startInfo = new ProcessStartInfo(lldb)
+        {
+            Environment =
+            {
+                ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={PortNothingListensOn()};Username=postgres;Password=unused;Database=hello",
+                ["Hello__AfterRun"] = "Stay",
+                ["Hello__ConnectRetryBudget"] = "00:00:01",
+                ["Hello__RetryInterval"] = "00:00:01",
+                // SOS writes its breakpoints into code the JIT compiled, which .NET maps write-xor-execute unless told
+                // not to: SOS's own instructions for lldb.
+                ["DOTNET_EnableWriteXorExecute"] = "0",
+            },
+        };
+        foreach (var argument in (string[])["--batch",
+            "-o", $"plugin load {sos}",
+            // Stopped once the runtime is up, SOS can watch for the method's compilation.
+            "-o", "breakpoint set --name coreclr_execute_assembly", "-o", "process launch",
+            "-o", "bpmd HelloAspire.Worker.dll HelloAspire.Worker.HelloWorker.get_What", "-o", "process continue",
+            "-o", "clrstack", "-o", "process kill",
+            "--", Path.Combine(s_workerOutput, "launch", "HelloAspire.Worker")])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var (finished, output) = await RunDebuggerAsync(startInfo);
+
+        // clrstack's first frame is where the worker stopped: its own property, called from its own loop.
+        var transcript = $"lldb's output:{Environment.NewLine}{output}";
+        Assert.True(finished, $"lldb did not finish within {s_debuggerTimeout.TotalSeconds:0} s: the worker never stopped at the breakpoint (lldb and the worker were killed). {transcript}");
+        var stack = Regex.Match(output, @"\(lldb\) clrstack\s+OS Thread Id:[^\n]*\n\s*Child SP\s+IP\s+Call Site\s*\n\s*\S+\s+\S+\s+(?<frame>[^\n]+)(?<rest>(?:\n[^(][^\n]*)*)");
+        Assert.True(stack.Success, $"lldb printed no managed stack: the worker never stopped at the breakpoint. {transcript}");
+        Assert.True(stack.Groups["frame"].Value.StartsWith("HelloAspire.Worker.HelloWorker.get_What()", StringComparison.Ordinal),
+            $"The worker should have stopped in HelloWorker.What, not in {stack.Groups["frame"].Value}. {transcript}");
+        Assert.True(stack.Groups["rest"].Value.Contains("HelloAspire.Worker.HelloWorker+<ExecuteAsync>", StringComparison.Ordinal),
+            $"HelloWorker.ExecuteAsync's loop should be on the stack below the breakpoint. {transcript}");
+    }
+
     public void Dispose() => _data.Dispose();
+
+    /// <summary>Runs lldb to its end, or kills it with the worker it started once the bound passes; its output either way.</summary>
+    private static async Task<(bool Finished, string Output)> RunDebuggerAsync(ProcessStartInfo startInfo)
+    {
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        var output = new System.Text.StringBuilder();
+        using var process = new Process { StartInfo = startInfo };
+        DataReceivedEventHandler append = (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.OutputDataReceived += append;
+        process.ErrorDataReceived += append;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var bounded = HelloApp.Timeout(s_debuggerTimeout, Ct);
+        var finished = true;
+        try
+        {
+            await process.WaitForExitAsync(bounded.Token);
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            finished = false;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+
+        lock (output)
+        {
+            return (finished, output.ToString());
+        }
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, program))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>lldb's SOS plugin, from the dotnet-dump tool that dotnet-tools.json pins (dotnet tool restore puts it among the NuGet packages).</summary>
+    private static string SosPlugin()
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(s_repository, "dotnet-tools.json")));
+        var version = manifest.RootElement.GetProperty("tools").GetProperty("dotnet-dump").GetProperty("version").GetString()!;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var tool = Path.Combine(packages, "dotnet-dump", version, "tools");
+        var rid = $"linux-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
+        var plugin = Directory.Exists(tool)
+            ? Directory.EnumerateFiles(tool, "libsosplugin.so", SearchOption.AllDirectories).FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == rid)
+            : null;
+        Assert.True(plugin is not null, $"SOS's lldb plugin for {rid} is not in {tool}. Fix: dotnet tool restore (./test.sh runs it).");
+        return plugin;
+    }
+
+    private static int PortNothingListensOn()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>A ReadyToRun image carries a managed native header; an IL-only assembly has none.</summary>
     private static bool IsReadyToRun(string path)
