@@ -177,18 +177,23 @@ public sealed class DebugLaunchOutputTests : IDisposable
             .Select(directory => Path.Combine(directory, program))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>lldb's SOS plugin, from the dotnet-dump tool that dotnet-tools.json pins (dotnet tool restore puts it among the NuGet packages).</summary>
+    /// <summary>
+    /// lldb's SOS plugin, from the dotnet-dump tool that dotnet-tools.json pins: <c>dotnet tool restore</c> puts it among
+    /// the NuGet packages (NUGET_PACKAGES when set, else ~/.nuget/packages, where an earlier restore may have put it).
+    /// </summary>
     private static string SosPlugin()
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(s_repository, "dotnet-tools.json")));
         var version = manifest.RootElement.GetProperty("tools").GetProperty("dotnet-dump").GetProperty("version").GetString()!;
-        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var tool = Path.Combine(packages, "dotnet-dump", version, "tools");
         var rid = $"linux-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
-        var plugin = Directory.Exists(tool)
-            ? Directory.EnumerateFiles(tool, "libsosplugin.so", SearchOption.AllDirectories).FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == rid)
-            : null;
-        Assert.True(plugin is not null, $"SOS's lldb plugin for {rid} is not in {tool}. Fix: dotnet tool restore (./test.sh runs it).");
+        string[] packageFolders = [.. new[] { Environment.GetEnvironmentVariable("NUGET_PACKAGES"), Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") }
+            .OfType<string>().Where(folder => folder.Length > 0).Distinct()];
+        var plugin = packageFolders
+            .Select(folder => Path.Combine(folder, "dotnet-dump", version, "tools"))
+            .Where(Directory.Exists)
+            .SelectMany(tool => Directory.EnumerateFiles(tool, "libsosplugin.so", SearchOption.AllDirectories))
+            .FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == rid);
+        Assert.True(plugin is not null, $"SOS's lldb plugin for {rid} (dotnet-dump {version}) is in none of {string.Join(", ", packageFolders)}. Fix: dotnet tool restore (./test.sh runs it).");
         return plugin;
     }
 
