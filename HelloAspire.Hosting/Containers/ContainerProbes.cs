@@ -46,11 +46,11 @@ public sealed class ContainerProbes
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(imageReference);
         var registry = new ContainerImageProbe.RegistryCheck(ContainerImageProbe.RegistryOf(imageReference));
-        var configured = ContainerRuntimeProbe.ConfiguredRuntime(builder.Configuration);
+        var configured = ContainerRuntimeProbe.ConfiguredRuntime(builder.Configuration)?.ToLowerInvariant();
         // DCP uses the configured runtime, else one of these two that is installed.
         IEnumerable<string> possible = configured is not null ? [configured] : ["docker", "podman"];
         return new(() => ContainerRuntimeProbe.Run(builder), runtime => ContainerImageProbe.Run(runtime, imageReference, registry),
-            configured, possible.Where(runtime => ExecutablePath.Find(runtime.ToLowerInvariant()) is not null));
+            configured, possible.Where(runtime => ExecutablePath.Find(runtime) is not null));
     }
 
     public ContainerRuntimeProbe Runtime => _runtime.Value.GetAwaiter().GetResult();

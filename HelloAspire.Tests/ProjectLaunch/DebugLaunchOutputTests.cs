@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HelloAspire.Hosting.Processes;
 using HelloAspire.Tests.Support;
 
 namespace HelloAspire.Tests.ProjectLaunch;
@@ -83,25 +82,11 @@ public sealed class DebugLaunchOutputTests : IDisposable
     [Fact]
     public async Task ADebuggerStopsAtABreakpointInTheDebugWorkersOwnCode()
     {
-        var lldb = FindOnPath("lldb");
+        var lldb = ExecutablePath.Find("lldb");
         Assert.True(lldb is not null, "lldb is not on the PATH. Fix: run ./test.sh, which installs it (Debian: apt-get install lldb).");
         var sos = SosPlugin();
 
-        // Nothing listens on the port: the worker, as deployed (Hello:AfterRun=Stay), fails to read and tries again every
-        // second, through its own code, until the debugger stops it there.
-        var startInfo = new ProcessStartInfo(lldb)
-        {
-            Environment =
-            {
-                ["ConnectionStrings__hello"] = $"Host=127.0.0.1;Port={PortNothingListensOn()};Username=postgres;Password=unused;Database=hello",
-                ["Hello__AfterRun"] = "Stay",
-                ["Hello__ConnectRetryBudget"] = "00:00:01",
-                ["Hello__RetryInterval"] = "00:00:01",
-                // SOS writes its breakpoints into code the JIT compiled, which .NET maps write-xor-execute unless told
-                // not to: SOS's own instructions for lldb.
-                ["DOTNET_EnableWriteXorExecute"] = "0",
-            },
-        };
+        var startInfo = new ProcessStartInfo(lldb);
         foreach (var argument in (string[])["--batch",
             "-o", $"plugin load {sos}",
             // Stopped once the runtime is up, SOS can watch for the method's compilation.
@@ -113,12 +98,31 @@ public sealed class DebugLaunchOutputTests : IDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
-        var (finished, output) = await RunDebuggerAsync(startInfo);
+        // Nothing listens on the port: the worker, as deployed, fails to read and tries again, through its own code,
+        // until the debugger stops it there.
+        foreach (var (name, value) in DeployedWorkerTests.Deployed(HelloApp.FreePort()))
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        // SOS writes its breakpoints into code the JIT compiled, which .NET maps write-xor-execute unless told not to:
+        // SOS's own instructions for lldb.
+        startInfo.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+
+        (int ExitCode, string Output, string Errors) run;
+        try
+        {
+            run = await BoundedProcess.RunAsync(startInfo, s_debuggerTimeout, Ct);
+        }
+        catch (TimeoutException ex)
+        {
+            Assert.Fail($"The worker never stopped at the breakpoint: {ex.Message}");
+            throw;
+        }
 
         // clrstack's first frame is where the worker stopped: its own property, called from its own loop.
-        var transcript = $"lldb's output:{Environment.NewLine}{output}";
-        Assert.True(finished, $"lldb did not finish within {s_debuggerTimeout.TotalSeconds:0} s: the worker never stopped at the breakpoint (lldb and the worker were killed). {transcript}");
-        var stack = Regex.Match(output, @"\(lldb\) clrstack\s+OS Thread Id:[^\n]*\n\s*Child SP\s+IP\s+Call Site\s*\n\s*\S+\s+\S+\s+(?<frame>[^\n]+)(?<rest>(?:\n[^(][^\n]*)*)");
+        var transcript = $"lldb exited with {run.ExitCode}. Its output:{Environment.NewLine}{run.Output}{Environment.NewLine}{run.Errors}";
+        var stack = Regex.Match(run.Output, @"\(lldb\) clrstack\s+OS Thread Id:[^\n]*\n\s*Child SP\s+IP\s+Call Site\s*\n\s*\S+\s+\S+\s+(?<frame>[^\n]+)(?<rest>(?:\n[^(][^\n]*)*)");
         Assert.True(stack.Success, $"lldb printed no managed stack: the worker never stopped at the breakpoint. {transcript}");
         Assert.True(stack.Groups["frame"].Value.StartsWith("HelloAspire.Worker.HelloWorker.get_What()", StringComparison.Ordinal),
             $"The worker should have stopped in HelloWorker.What, not in {stack.Groups["frame"].Value}. {transcript}");
@@ -127,55 +131,6 @@ public sealed class DebugLaunchOutputTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
-
-    /// <summary>Runs lldb to its end, or kills it with the worker it started once the bound passes; its output either way.</summary>
-    private static async Task<(bool Finished, string Output)> RunDebuggerAsync(ProcessStartInfo startInfo)
-    {
-        startInfo.RedirectStandardOutput = true;
-        startInfo.RedirectStandardError = true;
-        var output = new System.Text.StringBuilder();
-        using var process = new Process { StartInfo = startInfo };
-        DataReceivedEventHandler append = (_, e) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-        };
-        process.OutputDataReceived += append;
-        process.ErrorDataReceived += append;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var bounded = HelloApp.Timeout(s_debuggerTimeout, Ct);
-        var finished = true;
-        try
-        {
-            await process.WaitForExitAsync(bounded.Token);
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            finished = false;
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-        }
-
-        lock (output)
-        {
-            return (finished, output.ToString());
-        }
-    }
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
 
     /// <summary>
     /// lldb's SOS plugin, from the dotnet-dump tool that dotnet-tools.json pins: <c>dotnet tool restore</c> puts it among
@@ -195,15 +150,6 @@ public sealed class DebugLaunchOutputTests : IDisposable
             .FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == rid);
         Assert.True(plugin is not null, $"SOS's lldb plugin for {rid} (dotnet-dump {version}) is in none of {string.Join(", ", packageFolders)}. Fix: dotnet tool restore (./test.sh runs it).");
         return plugin;
-    }
-
-    private static int PortNothingListensOn()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>A ReadyToRun image carries a managed native header; an IL-only assembly has none.</summary>
