@@ -29,7 +29,9 @@ internal sealed class LocalPostgresRuntime(
 
     /// <summary>
     /// Prepares each server's first start (initdb, seed) as the host starts, beside DCP and the dashboard rather than
-    /// after them. Runs before any hosted service starts, and only for a host that really starts.
+    /// after them. Runs before any hosted service starts, and only for a host that really starts. The preparation
+    /// begins on the thread pool: its first steps (the checks of the binaries and the data, the lock) run without a
+    /// wait that would give the thread back, and on this thread they would hold up every hosted service, DCP's first.
     /// </summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +40,7 @@ internal sealed class LocalPostgresRuntime(
             var run = RunOf(server);
             var start = NewStart(server, run.DataLock);
             run.PreparedEarly = start;
-            run.Preparation = start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping);
+            run.Preparation = Task.Run(() => start.PrepareAsync(firstStart: true, lifetime.ApplicationStopping), CancellationToken.None);
         }
 
         _ = FollowServersAsync(lifetime.ApplicationStopping);
