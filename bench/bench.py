@@ -226,7 +226,7 @@ def launch(project, arguments, expected, environment=None, lines=None, configura
         cmd = ["dotnet", "run", "--project", project, "--configuration", configuration, "--no-build", "--", "--RunOnce=true", *arguments]
     # Neither app asks NuGet for a newer Aspire while it is timed. An app made from Aspire's templates asks once in two
     # days (the date is kept in its user secrets): HelloAspire did so, but the empty app, which has no user secrets,
-    # asked on every start, and that made the anchor of every ratio slower (bench/README.md, "The version check").
+    # asked on every start, and that made the anchor of every ratio slower (bench/README.md, "Read this first").
     environment = dict(environment or os.environ, ASPIRE_VERSION_CHECK_DISABLED="true")
     peak = [0]
     started = time.perf_counter()
