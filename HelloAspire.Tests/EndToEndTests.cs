@@ -56,6 +56,40 @@ public sealed class EndToEndTests : IAsyncDisposable
         Assert.Equal(1, rows);
     }
 
+    /// <summary>
+    /// The start reads a seeded database's history first and takes that read as proof that the database exists: a
+    /// database that is gone (dropped by hand) must still be created again and seeded, not taken for one with no history.
+    /// </summary>
+    [Fact]
+    public async Task StartOnKeptDataWhoseSeededDatabaseWasDroppedCreatesAndSeedsItAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        Assert.Equal(0, (await first.WaitForWorkerToEndAsync(ct)).ExitCode);
+        var hello = new NpgsqlConnectionStringBuilder(await first.GetConnectionStringAsync("hello", ct)) { Database = "postgres" };
+        await using (var connection = new NpgsqlConnection(hello.ConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            // FORCE: the health check may hold a session on the database at this moment.
+            await using var drop = new NpgsqlCommand("DROP DATABASE hello WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync(ct);
+        }
+
+        await _apps.StopAsync(first, ct);
+
+        var second = await _apps.StartAsync(HelloApp.LocalMode(_apps.Data.Path), ct);
+        var worker = await second.WaitForWorkerToEndAsync(ct);
+        var postgresLog = await second.LogsOfAsync("postgres", ct);
+        var rows = await CountHelloRowsAsync(second, ct);
+        await _apps.StopAsync(second, ct);
+
+        Assert.True(worker.ExitCode == 0, $"The worker ended with exit code {worker.ExitCode}. The server's log:{Environment.NewLine}{postgresLog}");
+        Assert.Contains("Using the kept data", postgresLog);
+        Assert.Contains("Created database \"hello\".", postgresLog);
+        Assert.Contains("Seed: applied 01-hello.sql.", postgresLog);
+        Assert.Equal(1, rows);
+    }
+
     /// <summary>With initdb itself (no template cluster), as on a machine's very first start.</summary>
     [Fact]
     public async Task LocalServerDataIsPrivateAndEveryClientMustUseScram()

@@ -342,14 +342,17 @@ internal sealed class LocalPostgresStart(
             var (pid, port, socketDirectory) = await PostmasterPidFile.WaitUntilReadyAsync(server.Data, server.Account, _startedAt, AdoptedServerProcessId, _serverExited.Task, timeout.Token);
             ServerProcessId = pid;
             _accepting.TrySetResult();
-            // New data got its databases from the init server; kept data gets any declared since.
+            // New data got its databases from the init server; kept data gets any declared since. A database with seed
+            // scripts is read first, because a read of its seed history also shows that it exists: a start with nothing
+            // new then runs one psql, not two, on the way to ready. Every other database is checked, and created when
+            // missing; so is one whose read failed, and that check reports a refused password.
             if (!NewData)
             {
                 var password = await server.PasswordParameter.GetValueAsync(timeout.Token) ?? "";
                 var target = new PsqlTarget(socketDirectory, port, password, "postgres");
-                await CreateDatabasesAsync(target, server.Databases.Values, timeout.Token);
-                await EnsurePasswordVerifierAsync(target, password, timeout.Token);
                 await ReadSeedHistoryAsync(target, timeout.Token);
+                await CreateDatabasesAsync(target, server.Databases.Values.Where(name => !_seedHistory.ContainsKey(name)), timeout.Token);
+                await EnsurePasswordVerifierAsync(target, password, timeout.Token);
             }
 
             Log.Ready(resourceLog, server.Data.PgData, NewData);
