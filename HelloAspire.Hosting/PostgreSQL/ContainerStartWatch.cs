@@ -27,6 +27,9 @@ internal sealed partial class ContainerStartWatch(
     // The report being made, which the AppHost's stop waits for.
     private Task _reporting = Task.CompletedTask;
 
+    // The current start, as far as its snapshots have come: whether it was refused a password.
+    private readonly CurrentStart _start = new();
+
     /// <summary>What is watched, and what the report names.</summary>
     /// <param name="Server">The container.</param>
     /// <param name="RuntimeName">docker or podman, asked only when a report needs it.</param>
@@ -92,6 +95,11 @@ internal sealed partial class ContainerStartWatch(
                 }
 
                 var snapshot = update.Snapshot;
+                lock (_lock)
+                {
+                    _start.Observe(snapshot.State?.Text, snapshot.HealthReports);
+                }
+
                 if (snapshot.State?.Text == KnownResourceStates.Starting)
                 {
                     lock (_lock)
@@ -135,12 +143,52 @@ internal sealed partial class ContainerStartWatch(
         }
     }
 
-    /// <summary>A start that failed, other than by a refused password (which <see cref="RefusedPasswordWatch"/> reports and shows as failed).</summary>
-    private static bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
+    private bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
     {
-        state = snapshot.State?.Text ?? "";
-        return (state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
-            && !RefusedPasswordWatch.IsReportedIn(snapshot.HealthReports, DateTime.MinValue);
+        lock (_lock)
+        {
+            return _start.IsFailedStart(snapshot, out state);
+        }
+    }
+
+    /// <summary>
+    /// A container's current start, from its snapshots in the order they came: whether a health report of it showed a
+    /// refused password. The refusal is remembered for the whole start, not read off the failing
+    /// snapshot alone. When <see cref="RefusedPasswordWatch"/> stops the server, a health check that was still running
+    /// can replace the refusal's report before the stop is published, and the stop would then read as a failed start of
+    /// its own.
+    /// </summary>
+    internal sealed class CurrentStart
+    {
+        // Reports run after this are the current start's. The last start's reports stay on the snapshot until the checks
+        // run again, so the time is taken from them, not from the clock, which a watch that lags would read late.
+        private DateTime _startedAt = DateTime.MinValue;
+        private bool _refused;
+
+        /// <summary>Takes in the server's next snapshot (its state and health reports): a new start forgets the last one's refusal.</summary>
+        public void Observe(string? state, IEnumerable<HealthReportSnapshot> healthReports)
+        {
+            if (state == KnownResourceStates.Starting)
+            {
+                var lastRun = healthReports.Max(r => r.LastRunAt?.ToUniversalTime());
+                _startedAt = lastRun is { } at ? at.AddTicks(1) : DateTime.MinValue;
+                _refused = false;
+            }
+
+            _refused |= RefusedPasswordWatch.IsReportedIn(healthReports, _startedAt);
+        }
+
+        /// <summary>
+        /// True when <paramref name="snapshot"/> ends this start with a failure to report: it failed to start, or ended
+        /// with an error code, and was not refused a password, which <see cref="RefusedPasswordWatch"/> reports and
+        /// shows as failed.
+        /// </summary>
+        public bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
+        {
+            state = snapshot.State?.Text ?? "";
+            return (state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
+                && !_refused && !RefusedPasswordWatch.IsReportedIn(snapshot.HealthReports, _startedAt);
+        }
     }
 
     private async Task ReportFailedStartAsync(string state, int? exitCode)
