@@ -31,6 +31,20 @@ public sealed class RefusedPasswordWatchTests
     }
 
     [Fact]
+    public void AStartBeginsAfterTheReportsOnItsStartingSnapshotNotWhenAWatchGetsToIt()
+    {
+        // The last start's refusal, still on the snapshot when the server starts again (Use new password).
+        var lastStarts = Report(description: RefusedPasswordWatch.HealthDescription("postgres"), exception: null, at: s_startedAt.AddSeconds(2));
+        var startedAt = RefusedPasswordWatch.StartOf([lastStarts]);
+        // This start's first check, run before a watch that lags behind the updates has even seen the Starting state.
+        var thisStarts = lastStarts with { LastRunAt = s_startedAt.AddSeconds(4) };
+
+        Assert.False(RefusedPasswordWatch.IsReportedIn([lastStarts], startedAt), "The last start's refusal was taken for this start's.");
+        Assert.True(RefusedPasswordWatch.IsReportedIn([thisStarts], startedAt), "This start's refusal was not taken for one.");
+        Assert.Equal(DateTime.MinValue, RefusedPasswordWatch.StartOf([]));
+    }
+
+    [Fact]
     public void TheLineNamesTheDataTheParameterAndTheThreeFixesTheOneThatKeepsTheDataFirst()
     {
         var password = Bare.Builder().AddParameter("postgres-password", secret: true).Resource;

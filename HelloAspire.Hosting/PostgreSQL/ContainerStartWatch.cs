@@ -160,8 +160,7 @@ internal sealed partial class ContainerStartWatch(
     /// </summary>
     internal sealed class CurrentStart
     {
-        // Reports run after this are the current start's. The last start's reports stay on the snapshot until the checks
-        // run again, so the time is taken from them, not from the clock, which a watch that lags would read late.
+        // Reports run after this are the current start's (see RefusedPasswordWatch.StartOf).
         private DateTime _startedAt = DateTime.MinValue;
         private bool _refused;
 
@@ -170,8 +169,7 @@ internal sealed partial class ContainerStartWatch(
         {
             if (state == KnownResourceStates.Starting)
             {
-                var lastRun = healthReports.Max(r => r.LastRunAt?.ToUniversalTime());
-                _startedAt = lastRun is { } at ? at.AddTicks(1) : DateTime.MinValue;
+                _startedAt = RefusedPasswordWatch.StartOf(healthReports);
                 _refused = false;
             }
 

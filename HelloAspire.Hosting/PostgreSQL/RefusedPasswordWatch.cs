@@ -51,6 +51,14 @@ internal sealed partial class RefusedPasswordWatch(
         healthReports.Any(r => r.LastRunAt?.ToUniversalTime() >= startedAt
             && (r.Description?.Contains(RefusalInHealthReport, StringComparison.Ordinal) == true || r.ExceptionText?.Contains(RefusalInHealthReport, StringComparison.Ordinal) == true));
 
+    /// <summary>
+    /// When a start began, for <see cref="IsReportedIn"/>: the moment after the last health check whose report is on the
+    /// start's <c>Starting</c> snapshot (those are an earlier start's), or the earliest time when there is none. Taken
+    /// from the reports, not from the clock, which a watch that lags behind the updates would read too late.
+    /// </summary>
+    public static DateTime StartOf(IEnumerable<HealthReportSnapshot> healthReportsOnStarting) =>
+        healthReportsOnStarting.Max(r => r.LastRunAt?.ToUniversalTime()) is { } lastRun ? lastRun.AddTicks(1) : DateTime.MinValue;
+
     /// <summary>Watches from before the start: the clients that wait on the server hold Aspire's start back for good.</summary>
     public static void StartBeforeResources(IDistributedApplicationBuilder builder, Target target) =>
         builder.Eventing.Subscribe<BeforeStartEvent>((e, cancellationToken) =>
@@ -80,7 +88,7 @@ internal sealed partial class RefusedPasswordWatch(
                 var state = update.Snapshot.State?.Text;
                 if (state == KnownResourceStates.Starting)
                 {
-                    startedAt = DateTime.UtcNow;
+                    startedAt = StartOf(update.Snapshot.HealthReports);
                     healthy = false;
                     shownFailed = false;
                 }
