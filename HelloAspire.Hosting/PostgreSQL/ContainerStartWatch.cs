@@ -21,13 +21,10 @@ internal sealed partial class ContainerStartWatch(
 {
     private readonly Lock _lock = new();
 
-    // Per start of the container: settled once healthy or reported, so that it is reported once.
-    private bool _settled;
-
     // The report being made, which the AppHost's stop waits for.
     private Task _reporting = Task.CompletedTask;
 
-    // The current start, as far as its snapshots have come: whether it was refused a password.
+    // The current start, as far as its snapshots have come: whether it was refused a password, and whether it is settled.
     private readonly CurrentStart _start = new();
 
     /// <summary>What is watched, and what the report names.</summary>
@@ -102,12 +99,10 @@ internal sealed partial class ContainerStartWatch(
 
                 if (snapshot.State?.Text == KnownResourceStates.Starting)
                 {
-                    lock (_lock)
-                    {
-                        _settled = false; // a new start (after a stop) is watched afresh
-                    }
+                    continue; // a new start (after a stop) is watched afresh: Observe has forgotten the last one
                 }
-                else if (snapshot.HealthStatus == HealthStatus.Healthy)
+
+                if (snapshot.HealthStatus == HealthStatus.Healthy)
                 {
                     _ = Settle(() => Task.CompletedTask);
                 }
@@ -133,9 +128,9 @@ internal sealed partial class ContainerStartWatch(
     {
         lock (_lock)
         {
-            if (!_settled)
+            if (!_start.Settled)
             {
-                _settled = true;
+                _start.Settled = true;
                 _reporting = outcome();
             }
 
@@ -153,10 +148,10 @@ internal sealed partial class ContainerStartWatch(
 
     /// <summary>
     /// A container's current start, from its snapshots in the order they came: whether a health report of it showed a
-    /// refused password. The refusal is remembered for the whole start, not read off the failing
-    /// snapshot alone. When <see cref="RefusedPasswordWatch"/> stops the server, a health check that was still running
-    /// can replace the refusal's report before the stop is published, and the stop would then read as a failed start of
-    /// its own.
+    /// refused password, and whether it is settled (healthy, or its failure reported: each start is reported once). The
+    /// refusal is remembered for the whole start, not read off the failing snapshot alone. When
+    /// <see cref="RefusedPasswordWatch"/> stops the server, a health check that was still running can replace the
+    /// refusal's report before the stop is published, and the stop would then read as a failed start of its own.
     /// </summary>
     internal sealed class CurrentStart
     {
@@ -164,13 +159,16 @@ internal sealed partial class ContainerStartWatch(
         private DateTime _startedAt = DateTime.MinValue;
         private bool _refused;
 
-        /// <summary>Takes in the server's next snapshot (its state and health reports): a new start forgets the last one's refusal.</summary>
+        public bool Settled { get; set; }
+
+        /// <summary>Takes in the server's next snapshot (its state and health reports): a new start forgets the last one.</summary>
         public void Observe(string? state, IEnumerable<HealthReportSnapshot> healthReports)
         {
             if (state == KnownResourceStates.Starting)
             {
                 _startedAt = RefusedPasswordWatch.StartOf(healthReports);
                 _refused = false;
+                Settled = false;
             }
 
             _refused |= RefusedPasswordWatch.IsReportedIn(healthReports, _startedAt);
@@ -184,6 +182,7 @@ internal sealed partial class ContainerStartWatch(
         public bool IsFailedStart(CustomResourceSnapshot snapshot, out string state)
         {
             state = snapshot.State?.Text ?? "";
+            // The snapshot's own reports too: the AppHost's stop asks about the current snapshot, which may not have been observed yet.
             return (state == KnownResourceStates.FailedToStart || (KnownResourceStates.TerminalStates.Contains(state) && snapshot.ExitCode is not (null or 0)))
                 && !_refused && !RefusedPasswordWatch.IsReportedIn(snapshot.HealthReports, _startedAt);
         }
