@@ -4,7 +4,8 @@
     python3 bench/bench.py [--runs 5] [--seed-mb 100] [--skip-suite] [--warm-only] [--suite-only] [--debug-only] [--container-only]
 
 Prints a table (median/min/max over the runs), the ratios (against the empty Aspire app, bench/.empty-aspire-app: the
-same Aspire packages and service defaults, a worker that logs a line and exits; and against the floor), the peak
+same Aspire packages and service defaults, a worker that logs a line and exits; against the floor; and, in the Debug
+rows, against the bare app, bench/.bare-postgres-app: the least an app pays to start PostgreSQL before its client), the peak
 memory of the AppHost's whole process tree, the first-ever start (a new home: no cache of any kind), the seed-scale
 ratio, the test suite's wall time and time per test class, and the time of the tests that existed when issue 14
 was filed (bench/issue14-tests.txt), run alone. What is compared runs in alternation (floor, app, floor,
@@ -35,6 +36,9 @@ EMPTY_APPHOST = os.path.join(ROOT, "bench", ".empty-aspire-app", "EmptyAspireApp
 HELLO_SEED = os.path.join(ROOT, "seed", "01-hello.sql")
 # Container mode's anchor: Aspire's own container as its samples seed it (WithInitFiles), with HelloAspire's worker.
 STOCK_CONTAINER_APPHOST = os.path.join(ROOT, "bench", ".stock-container-app", "StockContainerApp.AppHost")
+# The least an Aspire app pays to start the host's PostgreSQL before HelloAspire's worker: a plain executable, Aspire's
+# Npgsql health check, WaitFor. HelloAspire's warm rows less this app's are what HelloAspire's own hosting costs.
+BARE_POSTGRES_APPHOST = os.path.join(ROOT, "bench", ".bare-postgres-app", "BarePostgresApp.AppHost")
 # The image and Podman settings ./test.sh gives the container tests (postgres/standin).
 STANDIN_IMAGE = "localhost/helloaspire-standin/postgres"
 CONTAINER_ENVIRONMENT = {"CONTAINERS_CONF": os.path.join(ROOT, "postgres", "standin", "containers.conf"), "ASPIRE_CONTAINER_RUNTIME": "podman"}
@@ -358,6 +362,21 @@ def empty_app(environment=None):
     return launch(EMPTY_APPHOST, [], "Hello from the empty Aspire app", environment)
 
 
+def bare_postgres_app(floor, configuration="Release"):
+    """The bare app on the floor's kept cluster (stopped), on a free port: the worker says hello, the server stops with it."""
+    return launch(BARE_POSTGRES_APPHOST, [f"--Floor:DataDirectory={floor.data}", f"--Floor:SocketDirectory={floor.socket}",
+                                          f"--Floor:Port={free_port()}", f"--Floor:BinDirectory={BIN}", f"--Floor:Password={floor.env['PGPASSWORD']}",
+                                          f"--Floor:RunAs={'postgres' if AS_ROOT else ''}"], "Hello world", configuration=configuration)
+
+
+def remove_when_stopped(floor):
+    """Deletes a floor's cluster once its server is gone: the bare app's AppHost can exit while DCP still stops it."""
+    deadline = time.monotonic() + 30
+    while os.path.exists(os.path.join(floor.data, "postmaster.pid")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    shutil.rmtree(floor.root)
+
+
 def app_cold(*settings, environment=None, lines=None, configuration="Release"):
     return apphost(os.path.join(new_root_deleted_at_exit(), "data"), *settings, environment=environment, lines=lines,
                    configuration=configuration)
@@ -583,6 +602,7 @@ def debug_rows(runs, results):
     adds, and the Debug inner loop's incremental builds."""
     kept = new_root()
     data = os.path.join(kept, "data")
+    bare = prepared_floor()
     hello_at = {}
 
     def noting_hello(name, action):
@@ -598,18 +618,23 @@ def debug_rows(runs, results):
                        noting_hello("empty app", empty_app), noting_hello("warm", lambda: apphost(data)),
                        noting_hello("warm, Debug", lambda: apphost(data, configuration="Debug")),
                        ("warm, Debug, direct", lambda: apphost(data, configuration="Debug", direct=True)),
-                       noting_hello("empty app (warm)", empty_app)], results)
+                       noting_hello("empty app (warm)", empty_app),
+                       noting_hello("bare app, Debug", lambda: bare_postgres_app(bare, "Debug"))], results)
     finally:
         shutil.rmtree(kept)
+        remove_when_stopped(bare)
     print("  to the client's hello on the console (what a user sees, before the run-once exit), median (min-max):")
     for name, times in hello_at.items():
         print(f"  {name:<18} {statistics.median(times):6.2f} s ({min(times):.2f}-{max(times):.2f})")
-    for name, anchor in (("cold, Debug", "empty app"), ("warm, Debug", "empty app (warm)"), ("cold", "empty app"), ("warm", "empty app (warm)")):
-        print(f"  to the hello: {name} / empty app = {statistics.median(a / b for a, b in zip(hello_at[name], hello_at[anchor])):.2f}")
+    for name, anchor in (("cold, Debug", "empty app"), ("warm, Debug", "empty app (warm)"), ("cold", "empty app"), ("warm", "empty app (warm)"),
+                         ("bare app, Debug", "empty app (warm)"), ("warm, Debug", "bare app, Debug")):
+        print(f"  to the hello: {name} / {anchor} = {statistics.median(a / b for a, b in zip(hello_at[name], hello_at[anchor])):.2f}")
     print(f"  cold, Debug / empty app = {ratio(results, 'cold, Debug', 'empty app'):.2f}   (target <= 1.20); "
           f"cold, Debug / cold = {ratio(results, 'cold, Debug', 'cold'):.2f}")
     print(f"  warm, Debug / empty app = {ratio(results, 'warm, Debug', 'empty app (warm)'):.2f}   (target <= 1.10); "
           f"warm, Debug / warm = {ratio(results, 'warm, Debug', 'warm'):.2f}")
+    print(f"  bare app, Debug / empty app = {ratio(results, 'bare app, Debug', 'empty app (warm)'):.2f}   (the least a WaitFor on PostgreSQL costs); "
+          f"warm, Debug / bare app, Debug = {ratio(results, 'warm, Debug', 'bare app, Debug'):.2f}")
     saved = statistics.median(a - b for a, b in zip(results["warm, Debug"][0], results["warm, Debug, direct"][0]))
     print(f"  dotnet run's own cost before the AppHost starts (warm, Debug - its program started directly, same round): {saved:.2f} s")
     print("\n  the Debug inner loop: `dotnet build HelloAspire.AppHost -c Debug` after an edit (the file touched)")
@@ -631,7 +656,8 @@ def main():
     args = parser.parse_args()
 
     print("Building (Release, and HelloAspire's AppHost in Debug; not timed) ...", flush=True)
-    for project, configuration in ((os.path.join(ROOT, "HelloAspire.sln"), "Release"), (EMPTY_APPHOST, "Release"), (STOCK_CONTAINER_APPHOST, "Release"), (APPHOST, "Debug")):
+    for project, configuration in ((os.path.join(ROOT, "HelloAspire.sln"), "Release"), (EMPTY_APPHOST, "Release"), (STOCK_CONTAINER_APPHOST, "Release"), (APPHOST, "Debug"),
+                                   (BARE_POSTGRES_APPHOST, "Debug")):
         build = dotnet_build(project, configuration)
         if build.returncode != 0:
             sys.exit(f"error: the {configuration} build of {project} failed (exit {build.returncode}); fix it first:\n{build.stdout[-4000:]}{build.stderr[-2000:]}")
