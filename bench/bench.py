@@ -362,11 +362,12 @@ def empty_app(environment=None):
     return launch(EMPTY_APPHOST, [], "Hello from the empty Aspire app", environment)
 
 
-def bare_postgres_app(floor, configuration="Release"):
-    """The bare app on the floor's kept cluster (stopped), on a free port: the worker says hello, the server stops with it."""
+def bare_postgres_app(floor):
+    """The bare app, Debug (the only build main() makes of it, for the Debug rows), on the floor's kept cluster
+    (stopped), on a free port: the worker says hello, the server stops with it."""
     return launch(BARE_POSTGRES_APPHOST, [f"--Floor:DataDirectory={floor.data}", f"--Floor:SocketDirectory={floor.socket}",
                                           f"--Floor:Port={free_port()}", f"--Floor:BinDirectory={BIN}", f"--Floor:Password={floor.env['PGPASSWORD']}",
-                                          f"--Floor:RunAs={'postgres' if AS_ROOT else ''}"], "Hello world", configuration=configuration)
+                                          f"--Floor:RunAs={'postgres' if AS_ROOT else ''}"], "Hello world", configuration="Debug")
 
 
 def remove_when_stopped(floor):
@@ -619,7 +620,7 @@ def debug_rows(runs, results):
                        noting_hello("warm, Debug", lambda: apphost(data, configuration="Debug")),
                        ("warm, Debug, direct", lambda: apphost(data, configuration="Debug", direct=True)),
                        noting_hello("empty app (warm)", empty_app),
-                       noting_hello("bare app, Debug", lambda: bare_postgres_app(bare, "Debug"))], results)
+                       noting_hello("bare app, Debug", lambda: bare_postgres_app(bare))], results)
     finally:
         shutil.rmtree(kept)
         remove_when_stopped(bare)
